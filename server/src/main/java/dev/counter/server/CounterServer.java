@@ -1,0 +1,94 @@
+package dev.counter.server;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.counter.server.batching.SmartBatcher;
+import dev.counter.server.config.ServerConfig;
+import dev.counter.server.health.StoreHealthMonitor;
+import dev.counter.server.store.StoreLifecycle;
+import io.grpc.Server;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One server node: the single place that starts every component in order and stops them in
+ * reverse. Stopping is the graceful drain of SPEC §4: health NOT_SERVING, new calls refused,
+ * calls in flight finished, every buffer flushed, node id released, all within the grace period.
+ */
+public final class CounterServer {
+  private static final Logger log = LoggerFactory.getLogger(CounterServer.class);
+
+  private final Server grpcServer;
+  private final StoreLifecycle store;
+  private final SmartBatcher batcher;
+  private final StoreHealthMonitor health;
+  private final Duration shutdownGrace;
+  private boolean stopped;
+
+  @Inject
+  CounterServer(Server grpcServer, StoreLifecycle store, SmartBatcher batcher, StoreHealthMonitor health,
+      ServerConfig config) {
+    this.grpcServer = requireNonNull(grpcServer, "grpcServer is null");
+    this.store = requireNonNull(store, "store is null");
+    this.batcher = requireNonNull(batcher, "batcher is null");
+    this.health = requireNonNull(health, "health is null");
+    this.shutdownGrace = config.shutdownGrace();
+  }
+
+  /** Starts connecting to Redis and serving; returns once the port is bound. */
+  public void start() throws IOException {
+    store.start();
+    health.start();
+    grpcServer.start();
+    log.info("serving counter.v1.CounterService on port {} (health NOT_SERVING until Redis answers)", port());
+  }
+
+  /** The bound gRPC port (useful with --port 0). */
+  public int port() {
+    return grpcServer.getPort();
+  }
+
+  /** Drains and stops, within the configured grace period. Idempotent. */
+  public synchronized void stop() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    long deadline = System.nanoTime() + shutdownGrace.toNanos();
+    log.info("draining: health NOT_SERVING, refusing new calls, finishing calls in flight (grace {})", shutdownGrace);
+    health.startDraining();
+    grpcServer.shutdown();
+    try {
+      // Calls in flight finish while the batcher keeps flushing; then whatever is still
+      // buffered is written.
+      if (!grpcServer.awaitTermination(remainingNanos(deadline), TimeUnit.NANOSECONDS)) {
+        log.warn("calls still in flight at the end of the grace period are cancelled");
+      }
+      long lost = batcher.drain(Duration.ofNanos(remainingNanos(deadline)));
+      if (lost == 0) {
+        log.info("every accepted increment is written");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      grpcServer.shutdownNow();
+      batcher.close();
+      health.close();
+      store.close();
+      log.info("stopped");
+    }
+  }
+
+  /** Blocks until the gRPC server has terminated. */
+  public void awaitTermination() throws InterruptedException {
+    grpcServer.awaitTermination();
+  }
+
+  private static long remainingNanos(long deadline) {
+    return Math.max(0, deadline - System.nanoTime());
+  }
+}

@@ -1,0 +1,27 @@
+package dev.counter.server.batching;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+
+/**
+ * Tuning of the {@link SmartBatcher}.
+ *
+ * @param maxPending increments a node may hold before refusing more
+ * @param maxOpsPerWrite most increments in one store write; bigger flushes are split
+ * @param linger minimum time between the starts of two flushes of one lane (0: none)
+ * @param retryBackoff first delay before a failed write of buffered increments is sent again;
+ *     it doubles per attempt up to {@code maxRetryBackoff}
+ * @param maxRetryBackoff longest delay between resends
+ */
+public record BatcherSettings(
+    int maxPending, int maxOpsPerWrite, Duration linger, Duration retryBackoff, Duration maxRetryBackoff) {
+  public BatcherSettings {
+    requireNonNull(linger, "linger is null");
+    requireNonNull(retryBackoff, "retryBackoff is null");
+    requireNonNull(maxRetryBackoff, "maxRetryBackoff is null");
+    if (maxPending < 1 || maxOpsPerWrite < 1) {
+      throw new IllegalArgumentException("maxPending and maxOpsPerWrite must be positive");
+    }
+  }
+}

@@ -1,0 +1,23 @@
+package dev.counter.server.batching;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import dev.counter.server.config.ServerConfig;
+import dev.counter.server.store.IncrementWriter;
+import java.time.Duration;
+
+/** Binds the smart batcher between the gRPC service and the store. */
+public final class BatchingModule extends AbstractModule {
+  @Override
+  protected void configure() {
+    bind(IncrementBatcher.class).to(SmartBatcher.class);
+  }
+
+  @Provides
+  @Singleton
+  SmartBatcher batcher(IncrementWriter store, ServerConfig config) {
+    return new SmartBatcher(store, new BatcherSettings(config.maxPending(), config.flushMaxOps(),
+        config.flushLinger(), Duration.ofMillis(50), Duration.ofSeconds(1)));
+  }
+}

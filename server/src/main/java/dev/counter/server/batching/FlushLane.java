@@ -1,0 +1,128 @@
+package dev.counter.server.batching;
+
+import dev.counter.server.store.WriteResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The smart-batching loop of one lane. At most one flush of the lane is in flight; whatever
+ * arrives meanwhile waits in {@link #queue} and goes out, all of it, when that flush completes.
+ * The thread that finds the lane idle starts the flush itself, so a lone increment costs no
+ * hand-off; later flushes start on the thread that completed the previous one.
+ *
+ * <p>Thread-safe: {@link #flushing} is the only lock, and whoever holds it owns
+ * {@link #lastFlushStartNanos}.
+ */
+final class FlushLane {
+  private final SmartBatcher batcher;
+  private final long lingerNanos;
+  private final ConcurrentLinkedQueue<PendingIncrement> queue = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<PlannedWrite> dueResends = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean flushing = new AtomicBoolean();
+  private long lastFlushStartNanos;
+
+  FlushLane(SmartBatcher batcher, long lingerNanos) {
+    this.batcher = batcher;
+    this.lingerNanos = lingerNanos;
+  }
+
+  void enqueue(PendingIncrement increment) {
+    queue.add(increment);
+  }
+
+  void resend(PlannedWrite write) {
+    dueResends.add(write);
+    kick();
+  }
+
+  /** Starts a flush unless one is in flight or there is nothing to write. */
+  void kick() {
+    // A flush that completed synchronously (say, the store refused it at once) loops here
+    // instead of recursing, so a burst of instant failures cannot grow the stack.
+    while (hasWork() && flushing.compareAndSet(false, true)) {
+      long wait = lingerNanos == 0 ? 0 : lastFlushStartNanos + lingerNanos - System.nanoTime();
+      if (wait > 0) {
+        batcher.schedule(this::flushAndContinue, wait, TimeUnit.NANOSECONDS);
+        return;
+      }
+      if (!flushHeld()) {
+        return;
+      }
+    }
+  }
+
+  private boolean hasWork() {
+    return !queue.isEmpty() || !dueResends.isEmpty();
+  }
+
+  private void flushAndContinue() {
+    if (flushHeld()) {
+      kick();
+    }
+  }
+
+  /**
+   * Runs one flush while holding {@link #flushing}. Returns true when it completed synchronously
+   * and the flag was released; otherwise its completion releases the flag and kicks again.
+   */
+  private boolean flushHeld() {
+    lastFlushStartNanos = System.nanoTime();
+    CompletableFuture<Void> done;
+    try {
+      done = flushOnce();
+    } catch (RuntimeException | Error e) {
+      flushing.set(false);
+      throw e;
+    }
+    if (done.isDone()) {
+      flushing.set(false);
+      return true;
+    }
+    done.whenComplete((ignored, error) -> {
+      flushing.set(false);
+      kick();
+    });
+    return false;
+  }
+
+  private CompletableFuture<Void> flushOnce() {
+    List<PlannedWrite> writes = new ArrayList<>();
+    for (PlannedWrite resend; (resend = dueResends.poll()) != null; ) {
+      writes.add(resend);
+    }
+    List<PendingIncrement> fresh = new ArrayList<>();
+    for (PendingIncrement increment; (increment = queue.poll()) != null; ) {
+      if (!increment.buffered() && increment.listener().abandoned()) {
+        batcher.dropAbandoned(increment);
+      } else {
+        fresh.add(increment);
+      }
+    }
+    writes.addAll(batcher.planner().plan(fresh));
+    if (writes.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<?>[] sent = new CompletableFuture<?>[writes.size()];
+    for (int i = 0; i < sent.length; i++) {
+      sent[i] = send(writes.get(i));
+    }
+    return CompletableFuture.allOf(sent);
+  }
+
+  private CompletableFuture<Void> send(PlannedWrite write) {
+    CompletableFuture<WriteResult> stage;
+    try {
+      stage = batcher.store().write(write.write()).toCompletableFuture();
+    } catch (RuntimeException e) {
+      stage = CompletableFuture.failedFuture(e);
+    }
+    return stage.handle((result, error) -> {
+      batcher.complete(this, write, result, error);
+      return null;
+    });
+  }
+}

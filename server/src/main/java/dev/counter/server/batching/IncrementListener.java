@@ -1,0 +1,24 @@
+package dev.counter.server.batching;
+
+/**
+ * Receives the outcome of one {@link PendingIncrement}. Exactly one of the three outcome methods
+ * is called, once, on a store or batcher thread; implementations must not block.
+ */
+public interface IncrementListener {
+  /** The increment was applied (or was a duplicate of one that was); {@code value} is the counter right after it. */
+  void applied(long value, boolean duplicate);
+
+  /** The increment was rejected because the counter would leave the int64 range; nothing was applied. */
+  void outOfRange();
+
+  /** The increment's write failed; it may or may not have been applied. */
+  void failed(Throwable cause);
+
+  /**
+   * True when nobody waits for the outcome any more (the call was cancelled or its deadline
+   * passed). An abandoned increment that has not been sent yet is dropped, never applied.
+   */
+  default boolean abandoned() {
+    return false;
+  }
+}

@@ -1,0 +1,207 @@
+package dev.counter.server.batching;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.counter.server.store.IncrementWriter;
+import dev.counter.server.store.WriteResult;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link IncrementBatcher}: one {@link FlushLane} per store lane, a global bound on pending
+ * increments, and resends of buffered increments whose write failed (durable ones fail to their
+ * caller instead, who can retry with the same request id).
+ */
+public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SmartBatcher.class);
+
+  private final IncrementWriter store;
+  private final BatcherSettings settings;
+  private final PendingBudget budget;
+  private final WritePlanner planner;
+  private final AtomicReferenceArray<FlushLane> lanes;
+  private final ScheduledExecutorService timer;
+  private volatile boolean closed;
+
+  public SmartBatcher(IncrementWriter store, BatcherSettings settings) {
+    this.store = requireNonNull(store, "store is null");
+    this.settings = requireNonNull(settings, "settings is null");
+    this.budget = new PendingBudget(settings.maxPending());
+    this.planner = new WritePlanner(settings.maxOpsPerWrite());
+    this.lanes = new AtomicReferenceArray<>(store.laneCount());
+    this.timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "counter-batcher-timer");
+      thread.setDaemon(true);
+      return thread;
+    });
+  }
+
+  @Override
+  public Admission offer(PendingIncrement increment) {
+    if (closed) {
+      return Admission.CLOSED;
+    }
+    if (!budget.tryAcquire(1)) {
+      return Admission.BUFFER_FULL;
+    }
+    // Re-checked after acquiring: drain() sets closed, then waits for the budget to empty, so
+    // either it sees this increment pending or this sees it closed.
+    if (closed) {
+      budget.release(1);
+      return Admission.CLOSED;
+    }
+    FlushLane lane = lane(increment.name());
+    lane.enqueue(increment);
+    lane.kick();
+    return Admission.ACCEPTED;
+  }
+
+  @Override
+  public Admission offerAll(List<PendingIncrement> increments) {
+    if (increments.isEmpty()) {
+      return Admission.ACCEPTED;
+    }
+    if (closed) {
+      return Admission.CLOSED;
+    }
+    if (!budget.tryAcquire(increments.size())) {
+      return Admission.BUFFER_FULL;
+    }
+    if (closed) {
+      budget.release(increments.size());
+      return Admission.CLOSED;
+    }
+    FlushLane[] touched = new FlushLane[increments.size()];
+    int touchedCount = 0;
+    for (PendingIncrement increment : increments) {
+      FlushLane lane = lane(increment.name());
+      lane.enqueue(increment);
+      if (touchedCount == 0 || touched[touchedCount - 1] != lane) {
+        touched[touchedCount++] = lane;
+      }
+    }
+    // Kicked after everything is queued, so one flush can carry the whole batch.
+    for (int i = 0; i < touchedCount; i++) {
+      touched[i].kick();
+    }
+    return Admission.ACCEPTED;
+  }
+
+  @Override
+  public long pending() {
+    return budget.used();
+  }
+
+  @Override
+  public long drain(Duration timeout) throws InterruptedException {
+    closed = true;
+    if (budget.awaitEmpty(timeout.toNanos())) {
+      return 0;
+    }
+    long lost = budget.used();
+    log.error("{} pending increments could not be written to Redis within {}; they are lost", lost, timeout);
+    return lost;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    timer.shutdownNow();
+  }
+
+  IncrementWriter store() {
+    return store;
+  }
+
+  WritePlanner planner() {
+    return planner;
+  }
+
+  void schedule(Runnable task, long delay, TimeUnit unit) {
+    timer.schedule(task, delay, unit);
+  }
+
+  private FlushLane lane(String name) {
+    int index = store.laneOf(name);
+    FlushLane lane = lanes.get(index);
+    if (lane == null) {
+      lane = new FlushLane(this, settings.linger().toNanos());
+      if (!lanes.compareAndSet(index, null, lane)) {
+        lane = lanes.get(index);
+      }
+    }
+    return lane;
+  }
+
+  /** A durable increment whose caller went away before it was sent: dropped, never applied. */
+  void dropAbandoned(PendingIncrement increment) {
+    budget.release(1);
+  }
+
+  /** Hands the outcome of one write to its increments' listeners. */
+  void complete(FlushLane lane, PlannedWrite write, WriteResult result, Throwable error) {
+    List<PendingIncrement> increments = write.increments();
+    if (error != null) {
+      failed(lane, write, unwrap(error));
+      return;
+    }
+    for (int i = 0; i < increments.size(); i++) {
+      IncrementListener listener = increments.get(i).listener();
+      try {
+        switch (result.outcome(i)) {
+          case APPLIED -> listener.applied(result.value(i), false);
+          case DUPLICATE -> listener.applied(result.value(i), true);
+          case OUT_OF_RANGE -> listener.outOfRange();
+          // Only resends of buffered increments can see this; their callers had their answer.
+          case ALREADY_APPLIED -> listener.applied(0, true);
+        }
+      } catch (RuntimeException e) {
+        log.warn("increment listener failed", e);
+      }
+    }
+    budget.release(increments.size());
+  }
+
+  private void failed(FlushLane lane, PlannedWrite write, Throwable error) {
+    int resolved = 0;
+    for (PendingIncrement increment : write.increments()) {
+      if (!increment.buffered()) {
+        resolved++;
+        try {
+          increment.listener().failed(error);
+        } catch (RuntimeException e) {
+          log.warn("increment listener failed", e);
+        }
+      }
+    }
+    budget.release(resolved);
+    PlannedWrite resend = write.bufferedResend();
+    if (resend == null) {
+      return;
+    }
+    long delayNanos = backoffNanos(resend.attempt());
+    if (resend.attempt() == 2) {
+      log.warn("write of {} buffered increments failed ({}); resending every {} ms at most until it is applied",
+          resend.increments().size(), error.toString(), settings.maxRetryBackoff().toMillis());
+    }
+    timer.schedule(() -> lane.resend(resend), delayNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private long backoffNanos(int attempt) {
+    long base = settings.retryBackoff().toNanos();
+    long max = settings.maxRetryBackoff().toNanos();
+    int doublings = Math.min(attempt - 2, 20);
+    return Math.min(max, base << doublings);
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+  }
+}

@@ -1,0 +1,237 @@
+package dev.counter.server.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalInt;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * Every setting of a server node, parsed from flags with defaults from {@code COUNTER_*}
+ * environment variables (see {@link EnvironmentDefaultProvider}). Values are validated by
+ * {@link #parse}; the rest of the server only reads them through the getters.
+ */
+@Command(
+    name = "counter-server",
+    mixinStandardHelpOptions = true,
+    versionProvider = ServerConfig.Version.class,
+    defaultValueProvider = EnvironmentDefaultProvider.class,
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    description = {
+      "Serves counter.v1.CounterService over gRPC, batching increments into per-node shards in Redis.",
+      "Every option can also be set through the environment variable named after it,",
+      "e.g. --redis-timeout as COUNTER_REDIS_TIMEOUT. Durations: 250ms, 2s, 10m, 1h.",
+      ""
+    })
+public final class ServerConfig {
+  /** Largest --max-pending accepted: keeps the pending buffer's memory in the low gigabytes at worst. */
+  static final int MAX_PENDING_LIMIT = 10_000_000;
+
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--port", defaultValue = "9090", paramLabel = "PORT",
+      description = "gRPC port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  private int port;
+
+  @Option(names = "--host", defaultValue = "", paramLabel = "ADDRESS",
+      description = "Address to bind the gRPC port to; empty binds every interface (default: all).")
+  private String host;
+
+  @Option(names = "--redis", defaultValue = "", paramLabel = "URI",
+      description = {
+        "Redis to keep the counters in: redis://[:password@]host:port[/db], rediss:// for TLS,",
+        "redis-sentinel://host:port#master. Empty (the default) starts a private redis-server",
+        "with append-only persistence under --data-dir, for development."
+      })
+  private String redis;
+
+  @Option(names = "--node-id", paramLabel = "N",
+      description = "Pin this node's shard id instead of leasing a free one from Redis (default: lease).")
+  private Integer nodeId;
+
+  @Option(names = "--max-node-id", defaultValue = "1023", paramLabel = "N",
+      description = "Highest node id a node may lease; bounds the shards per counter (default: ${DEFAULT-VALUE}).")
+  private int maxNodeId;
+
+  @Option(names = "--node-lease-ttl", defaultValue = "30s", converter = DurationConverter.class, paramLabel = "DURATION",
+      description = "How long a leased node id outlives a node that stopped renewing it (default: ${DEFAULT-VALUE}).")
+  private Duration nodeLeaseTtl;
+
+  @Option(names = "--key-prefix", defaultValue = "ctr:", paramLabel = "PREFIX",
+      description = "Prefix of every Redis key this service writes, so it can share a Redis (default: ${DEFAULT-VALUE}).")
+  private String keyPrefix;
+
+  @Option(names = "--idempotency-window", defaultValue = "10m", converter = DurationConverter.class, paramLabel = "DURATION",
+      description = "How long a request_id is remembered for deduplicating retries (default: ${DEFAULT-VALUE}).")
+  private Duration idempotencyWindow;
+
+  @Option(names = "--max-pending", defaultValue = "100000", paramLabel = "N",
+      description = "Increments a node may hold before they are written; beyond it calls get RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE}).")
+  private int maxPending;
+
+  @Option(names = "--flush-linger", defaultValue = "0ms", converter = DurationConverter.class, paramLabel = "DURATION",
+      description = "Minimum time between two flushes of the same lane; 0 flushes as soon as the previous one completes (default: ${DEFAULT-VALUE}).")
+  private Duration flushLinger;
+
+  @Option(names = "--flush-max-ops", defaultValue = "4096", paramLabel = "N",
+      description = "Most increments carried by one Redis script call; bigger flushes are split (default: ${DEFAULT-VALUE}).")
+  private int flushMaxOps;
+
+  @Option(names = "--redis-timeout", defaultValue = "2s", converter = DurationConverter.class, paramLabel = "DURATION",
+      description = "Time a Redis command may take before it fails and its calls get UNAVAILABLE (default: ${DEFAULT-VALUE}).")
+  private Duration redisTimeout;
+
+  @Option(names = "--health-interval", defaultValue = "1s", converter = DurationConverter.class, paramLabel = "DURATION",
+      description = "How often Redis is pinged to drive the health status (default: ${DEFAULT-VALUE}).")
+  private Duration healthInterval;
+
+  @Option(names = "--shutdown-grace", defaultValue = "30s", converter = DurationConverter.class, paramLabel = "DURATION",
+      description = "On SIGTERM, time allowed to finish calls in flight and flush every buffer (default: ${DEFAULT-VALUE}).")
+  private Duration shutdownGrace;
+
+  @Option(names = "--data-dir", defaultValue = "./data", paramLabel = "DIR",
+      description = "Where the private development redis-server keeps its data (default: ${DEFAULT-VALUE}).")
+  private Path dataDir;
+
+  @Option(names = "--max-message-size", defaultValue = "8388608", paramLabel = "BYTES",
+      description = "Largest request message accepted; a full 10,000-item batch fits in the default (default: ${DEFAULT-VALUE}).")
+  private int maxMessageSize;
+
+  private ServerConfig() {}
+
+  /**
+   * Parses {@code args} with defaults from {@code environment}, validating every value.
+   *
+   * @throws ParameterException for a malformed or out-of-range value; its message names the flag
+   */
+  public static ServerConfig parse(java.util.Map<String, String> environment, String... args) {
+    ServerConfig config = new ServerConfig();
+    CommandLine commandLine = commandLine(config, environment);
+    commandLine.parseArgs(args);
+    config.validate();
+    return config;
+  }
+
+  /** A picocli command line bound to a fresh config, for {@code --help} and parsing. */
+  public static CommandLine commandLine(java.util.Map<String, String> environment) {
+    return commandLine(new ServerConfig(), environment);
+  }
+
+  private static CommandLine commandLine(ServerConfig config, java.util.Map<String, String> environment) {
+    CommandLine commandLine = new CommandLine(config);
+    commandLine.setDefaultValueProvider(new EnvironmentDefaultProvider(environment));
+    commandLine.registerConverter(Duration.class, new DurationConverter());
+    return commandLine;
+  }
+
+  private void validate() {
+    check(port >= 0 && port <= 65535, "--port must be between 0 and 65535, was " + port);
+    check(nodeId == null || (nodeId >= 0 && nodeId <= maxNodeId),
+        "--node-id must be between 0 and --max-node-id (" + maxNodeId + "), was " + nodeId);
+    check(maxNodeId >= 0 && maxNodeId <= 65535, "--max-node-id must be between 0 and 65535, was " + maxNodeId);
+    check(!nodeLeaseTtl.isZero() && nodeLeaseTtl.compareTo(Duration.ofSeconds(3)) >= 0,
+        "--node-lease-ttl must be at least 3s, was " + nodeLeaseTtl);
+    check(keyPrefix.indexOf('{') < 0 && keyPrefix.indexOf('}') < 0,
+        "--key-prefix must not contain '{' or '}' (the service puts each counter's hash tag there), was " + keyPrefix);
+    check(idempotencyWindow.toMillis() >= 1000, "--idempotency-window must be at least 1s, was " + idempotencyWindow);
+    check(maxPending >= 1 && maxPending <= MAX_PENDING_LIMIT,
+        "--max-pending must be between 1 and " + MAX_PENDING_LIMIT + ", was " + maxPending);
+    check(flushMaxOps >= 1 && flushMaxOps <= 100_000, "--flush-max-ops must be between 1 and 100000, was " + flushMaxOps);
+    check(flushLinger.compareTo(Duration.ofSeconds(1)) <= 0, "--flush-linger must be at most 1s, was " + flushLinger);
+    check(!redisTimeout.isZero(), "--redis-timeout must be positive");
+    check(!healthInterval.isZero(), "--health-interval must be positive");
+    check(maxMessageSize >= 1024, "--max-message-size must be at least 1024 bytes, was " + maxMessageSize);
+    if (!redis.isBlank()) {
+      check(redis.startsWith("redis://") || redis.startsWith("rediss://") || redis.startsWith("redis-socket://")
+              || redis.startsWith("redis-sentinel://") || redis.startsWith("rediss-sentinel://"),
+          "--redis must be a redis://, rediss://, redis-socket:// or redis-sentinel:// URI");
+    }
+  }
+
+  private void check(boolean condition, String message) {
+    if (!condition) {
+      throw new ParameterException(spec.commandLine(), message);
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** The address to bind, or empty for every interface. */
+  public Optional<String> host() {
+    return host.isBlank() ? Optional.empty() : Optional.of(host);
+  }
+
+  /** The configured Redis URI, or empty when the server should start its own development Redis. */
+  public Optional<String> redisUri() {
+    return redis.isBlank() ? Optional.empty() : Optional.of(redis.trim());
+  }
+
+  /** The pinned node id, or empty to lease one. */
+  public OptionalInt nodeId() {
+    return nodeId == null ? OptionalInt.empty() : OptionalInt.of(nodeId);
+  }
+
+  public int maxNodeId() {
+    return maxNodeId;
+  }
+
+  public Duration nodeLeaseTtl() {
+    return nodeLeaseTtl;
+  }
+
+  public String keyPrefix() {
+    return keyPrefix;
+  }
+
+  public Duration idempotencyWindow() {
+    return idempotencyWindow;
+  }
+
+  public int maxPending() {
+    return maxPending;
+  }
+
+  public Duration flushLinger() {
+    return flushLinger;
+  }
+
+  public int flushMaxOps() {
+    return flushMaxOps;
+  }
+
+  public Duration redisTimeout() {
+    return redisTimeout;
+  }
+
+  public Duration healthInterval() {
+    return healthInterval;
+  }
+
+  public Duration shutdownGrace() {
+    return shutdownGrace;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public int maxMessageSize() {
+    return maxMessageSize;
+  }
+
+  /** Prints the implementation version from the jar manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = ServerConfig.class.getPackage().getImplementationVersion();
+      return new String[] {"counter-server " + (version == null ? "dev" : version)};
+    }
+  }
+}

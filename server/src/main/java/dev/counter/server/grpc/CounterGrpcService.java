@@ -1,0 +1,229 @@
+package dev.counter.server.grpc;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.counter.server.batching.Admission;
+import dev.counter.server.batching.IncrementBatcher;
+import dev.counter.server.batching.PendingIncrement;
+import dev.counter.server.health.ServingState;
+import dev.counter.server.store.CounterStore;
+import dev.counter.server.store.ShardSum;
+import dev.counter.v1.BatchGetRequest;
+import dev.counter.v1.BatchGetResponse;
+import dev.counter.v1.BatchIncrementRequest;
+import dev.counter.v1.BatchIncrementResponse;
+import dev.counter.v1.CounterServiceGrpc;
+import dev.counter.v1.CounterValue;
+import dev.counter.v1.GetRequest;
+import dev.counter.v1.GetResponse;
+import dev.counter.v1.IncrementRequest;
+import dev.counter.v1.IncrementResponse;
+import dev.counter.v1.ResetRequest;
+import dev.counter.v1.ResetResponse;
+import dev.counter.v1.Shard;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import javax.annotation.Nullable;
+
+/**
+ * {@code counter.v1.CounterService}. Handlers validate, hand increments to the batcher and reads
+ * to the store, and return at once: nothing here blocks, so the server runs them directly on its
+ * transport threads. Answers come from whichever thread completes the work.
+ */
+public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceImplBase {
+  private static final IncrementResponse BUFFERED_RESPONSE = IncrementResponse.getDefaultInstance();
+
+  private final IncrementBatcher batcher;
+  private final CounterStore store;
+  private final ServingState serving;
+
+  @Inject
+  public CounterGrpcService(IncrementBatcher batcher, CounterStore store, ServingState serving) {
+    this.batcher = requireNonNull(batcher, "batcher is null");
+    this.store = requireNonNull(store, "store is null");
+    this.serving = requireNonNull(serving, "serving is null");
+  }
+
+  @Override
+  public void increment(IncrementRequest request, StreamObserver<IncrementResponse> responseObserver) {
+    ServerCallStreamObserver<IncrementResponse> call = (ServerCallStreamObserver<IncrementResponse>) responseObserver;
+    boolean buffered = RequestValidator.isBuffered(request);
+    ServiceError error = RequestValidator.checkIncrement(request, "");
+    if (error == null) {
+      error = refusal(!buffered);
+    }
+    if (error != null) {
+      call.onError(error.toException());
+      return;
+    }
+    PendingIncrement increment = new PendingIncrement(request.getName(), request.getDelta(), request.getRequestId(),
+        buffered, buffered ? BufferedIncrementListener.INSTANCE : new UnaryIncrementResponder(call, request.getDelta()));
+    Admission admission = batcher.offer(increment);
+    if (admission != Admission.ACCEPTED) {
+      call.onError(admissionError(admission).toException());
+    } else if (buffered) {
+      call.onNext(BUFFERED_RESPONSE);
+      call.onCompleted();
+    }
+  }
+
+  @Override
+  public void batchIncrement(BatchIncrementRequest request, StreamObserver<BatchIncrementResponse> responseObserver) {
+    ServerCallStreamObserver<BatchIncrementResponse> call =
+        (ServerCallStreamObserver<BatchIncrementResponse>) responseObserver;
+    List<IncrementRequest> items = request.getItemsList();
+    boolean anyDurable = false;
+    for (IncrementRequest item : items) {
+      anyDurable |= !RequestValidator.isBuffered(item);
+    }
+    ServiceError error = RequestValidator.checkBatchSize(items.size(), "items");
+    if (error == null) {
+      error = refusal(anyDurable);
+    }
+    if (error != null) {
+      call.onError(error.toException());
+      return;
+    }
+    if (items.isEmpty()) {
+      call.onNext(BatchIncrementResponse.getDefaultInstance());
+      call.onCompleted();
+      return;
+    }
+    BatchIncrementResponder responder = new BatchIncrementResponder(call, items.size());
+    List<PendingIncrement> accepted = new ArrayList<>(items.size());
+    List<Integer> bufferedIndexes = new ArrayList<>();
+    List<Integer> rejectedIndexes = new ArrayList<>();
+    List<ServiceError> rejections = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      IncrementRequest item = items.get(i);
+      ServiceError itemError = RequestValidator.checkIncrement(item, "items[" + i + "].");
+      if (itemError != null) {
+        rejectedIndexes.add(i);
+        rejections.add(itemError);
+        continue;
+      }
+      boolean buffered = RequestValidator.isBuffered(item);
+      accepted.add(new PendingIncrement(item.getName(), item.getDelta(), item.getRequestId(), buffered,
+          buffered ? BufferedIncrementListener.INSTANCE : responder.itemListener(i, item.getDelta())));
+      if (buffered) {
+        bufferedIndexes.add(i);
+      }
+    }
+    Admission admission = batcher.offerAll(accepted);
+    if (admission != Admission.ACCEPTED) {
+      call.onError(admissionError(admission).toException());
+      return;
+    }
+    // Resolved after offering, so the response cannot be sent before every item is accounted for.
+    for (int i = 0; i < rejectedIndexes.size(); i++) {
+      responder.reject(rejectedIndexes.get(i), rejections.get(i));
+    }
+    for (int index : bufferedIndexes) {
+      responder.acceptBuffered(index);
+    }
+  }
+
+  @Override
+  public void get(GetRequest request, StreamObserver<GetResponse> responseObserver) {
+    ServiceError error = RequestValidator.checkName(request.getName(), "name");
+    if (error == null) {
+      error = refusal(true);
+    }
+    if (error != null) {
+      responseObserver.onError(error.toException());
+      return;
+    }
+    if (!request.getIncludeShards()) {
+      respond(store.get(request.getName()), value -> GetResponse.newBuilder().setValue(value).build(), responseObserver);
+      return;
+    }
+    respond(store.shards(request.getName()), CounterGrpcService::withShards, responseObserver);
+  }
+
+  private static GetResponse withShards(Map<String, Long> shards) {
+    GetResponse.Builder response = GetResponse.newBuilder().setValue(ShardSum.ofValues(shards.values()));
+    shards.forEach((nodeId, value) -> response.addShards(Shard.newBuilder().setNodeId(nodeId).setValue(value)));
+    return response.build();
+  }
+
+  @Override
+  public void batchGet(BatchGetRequest request, StreamObserver<BatchGetResponse> responseObserver) {
+    List<String> names = request.getNamesList();
+    ServiceError error = RequestValidator.checkBatchSize(names.size(), "names");
+    for (int i = 0; i < names.size() && error == null; i++) {
+      error = RequestValidator.checkName(names.get(i), "names[" + i + "]");
+    }
+    if (error == null) {
+      error = refusal(true);
+    }
+    if (error != null) {
+      responseObserver.onError(error.toException());
+      return;
+    }
+    respond(store.getAll(names), values -> {
+      BatchGetResponse.Builder response = BatchGetResponse.newBuilder();
+      for (int i = 0; i < names.size(); i++) {
+        response.addValues(CounterValue.newBuilder().setName(names.get(i)).setValue(values.get(i)));
+      }
+      return response.build();
+    }, responseObserver);
+  }
+
+  @Override
+  public void reset(ResetRequest request, StreamObserver<ResetResponse> responseObserver) {
+    ServiceError error = RequestValidator.checkName(request.getName(), "name");
+    if (error == null) {
+      error = refusal(true);
+    }
+    if (error != null) {
+      responseObserver.onError(error.toException());
+      return;
+    }
+    respond(store.reset(request.getName()),
+        previous -> ResetResponse.newBuilder().setPreviousValue(previous).build(), responseObserver);
+  }
+
+  /** Why a call must be refused before doing any work, or null to go ahead. */
+  @Nullable
+  private ServiceError refusal(boolean needsStore) {
+    if (serving.draining()) {
+      return ServiceError.of(ErrorReason.SERVER_DRAINING, "the server is shutting down; retry on another node");
+    }
+    if (needsStore && !serving.storeAvailable()) {
+      return ServiceError.of(ErrorReason.STORE_UNAVAILABLE, "Redis is not answering; nothing was applied");
+    }
+    return null;
+  }
+
+  private static ServiceError admissionError(Admission admission) {
+    if (admission == Admission.BUFFER_FULL) {
+      return ServiceError.of(ErrorReason.PENDING_BUFFER_FULL,
+          "the node's buffer of pending increments is full; nothing was applied, back off and retry");
+    }
+    return ServiceError.of(ErrorReason.SERVER_DRAINING, "the server is shutting down; nothing was applied");
+  }
+
+  private static <T, R> void respond(CompletionStage<T> stage, Function<T, R> toResponse, StreamObserver<R> observer) {
+    stage.whenComplete((value, error) -> {
+      if (error != null) {
+        observer.onError(StoreFailures.toError(error).toException());
+        return;
+      }
+      R response;
+      try {
+        response = toResponse.apply(value);
+      } catch (RuntimeException e) {
+        observer.onError(StoreFailures.toError(e).toException());
+        return;
+      }
+      observer.onNext(response);
+      observer.onCompleted();
+    });
+  }
+}

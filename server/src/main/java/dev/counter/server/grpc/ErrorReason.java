@@ -1,0 +1,33 @@
+package dev.counter.server.grpc;
+
+import io.grpc.Status;
+
+/**
+ * The machine-readable reasons this service puts in {@code google.rpc.ErrorInfo}, each with the
+ * gRPC status code it travels with. Reasons are part of the API: never rename one.
+ */
+public enum ErrorReason {
+  NAME_REQUIRED(Status.Code.INVALID_ARGUMENT),
+  NAME_TOO_LONG(Status.Code.INVALID_ARGUMENT),
+  REQUEST_ID_TOO_LONG(Status.Code.INVALID_ARGUMENT),
+  TOO_MANY_ITEMS(Status.Code.INVALID_ARGUMENT),
+  UNKNOWN_DURABILITY(Status.Code.INVALID_ARGUMENT),
+  COUNTER_OVERFLOW(Status.Code.OUT_OF_RANGE),
+  STORE_UNAVAILABLE(Status.Code.UNAVAILABLE),
+  SERVER_DRAINING(Status.Code.UNAVAILABLE),
+  PENDING_BUFFER_FULL(Status.Code.RESOURCE_EXHAUSTED),
+  INTERNAL_ERROR(Status.Code.INTERNAL);
+
+  /** The ErrorInfo domain of every error this service returns. */
+  public static final String DOMAIN = "counter.v1";
+
+  private final Status.Code code;
+
+  ErrorReason(Status.Code code) {
+    this.code = code;
+  }
+
+  public Status.Code code() {
+    return code;
+  }
+}

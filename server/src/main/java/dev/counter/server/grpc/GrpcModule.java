@@ -1,0 +1,42 @@
+package dev.counter.server.grpc;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import dev.counter.server.config.ServerConfig;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/** Builds the Netty gRPC server with the counter service, health and reflection. */
+public final class GrpcModule extends AbstractModule {
+  @Override
+  protected void configure() {
+    bind(CounterGrpcService.class).in(Singleton.class);
+  }
+
+  @Provides
+  @Singleton
+  @SuppressWarnings("deprecation") // ProtoReflectionService serves v1alpha, which grpcurl and older tools still use
+  Server server(ServerConfig config, CounterGrpcService service, HealthStatusManager health) {
+    NettyServerBuilder builder = config.host()
+        .map(host -> NettyServerBuilder.forAddress(new InetSocketAddress(host, config.port())))
+        .orElseGet(() -> NettyServerBuilder.forPort(config.port()));
+    return builder
+        // Handlers never block (work is queued to the batcher or the async store), so they run on
+        // the transport threads and skip a hand-off per call.
+        .directExecutor()
+        .addService(service)
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        .addService(ProtoReflectionService.newInstance())
+        .maxInboundMessageSize(config.maxMessageSize())
+        .permitKeepAliveTime(10, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true)
+        .build();
+  }
+}

@@ -1,0 +1,53 @@
+package dev.counter.server.grpc;
+
+import dev.counter.server.batching.IncrementListener;
+import dev.counter.v1.IncrementResponse;
+import io.grpc.stub.ServerCallStreamObserver;
+
+/** Answers one durable {@code Increment} call when its flush completes. */
+final class UnaryIncrementResponder implements IncrementListener {
+  private final ServerCallStreamObserver<IncrementResponse> call;
+  private final long delta;
+
+  UnaryIncrementResponder(ServerCallStreamObserver<IncrementResponse> call, long delta) {
+    this.call = call;
+    this.delta = delta;
+  }
+
+  @Override
+  public void applied(long value, boolean duplicate) {
+    if (call.isCancelled()) {
+      return;
+    }
+    call.onNext(IncrementResponse.newBuilder().setValue(value).setDuplicate(duplicate).build());
+    call.onCompleted();
+  }
+
+  @Override
+  public void outOfRange() {
+    fail(overflow(delta, "delta"));
+  }
+
+  @Override
+  public void failed(Throwable cause) {
+    fail(StoreFailures.toError(cause));
+  }
+
+  @Override
+  public boolean abandoned() {
+    return call.isCancelled();
+  }
+
+  private void fail(ServiceError error) {
+    if (!call.isCancelled()) {
+      call.onError(error.toException());
+    }
+  }
+
+  static ServiceError overflow(long delta, String field) {
+    return new ServiceError(ErrorReason.COUNTER_OVERFLOW,
+        "adding " + field + " " + delta + " would take the counter (or this node's shard of it) outside the int64 "
+            + "range; nothing was applied",
+        java.util.Map.of("field", field, "limit", "int64"));
+  }
+}

@@ -1,0 +1,32 @@
+package dev.counter.server.store;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+import javax.annotation.Nullable;
+
+/**
+ * One atomic unit of increments for the store: every counter in it lives in the same lane
+ * ({@link IncrementWriter#laneOf}), and the store applies all of it or none of it.
+ *
+ * @param counters the counters and their increments, in order
+ * @param token when present, resending this write (or a subset of it) applies it only once
+ */
+public record IncrementWrite(List<CounterOps> counters, @Nullable WriteToken token) {
+  public IncrementWrite {
+    requireNonNull(counters, "counters is null");
+    if (counters.isEmpty()) {
+      throw new IllegalArgumentException("a write needs at least one counter");
+    }
+    counters = List.copyOf(counters);
+  }
+
+  /** The number of increments across all counters. */
+  public int opCount() {
+    int count = 0;
+    for (CounterOps counter : counters) {
+      count += counter.ops().size();
+    }
+    return count;
+  }
+}

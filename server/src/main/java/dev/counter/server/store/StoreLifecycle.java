@@ -1,0 +1,11 @@
+package dev.counter.server.store;
+
+/** Starting and stopping whatever the store needs (connections, node id lease, a dev server). */
+public interface StoreLifecycle extends AutoCloseable {
+  /** Begins connecting in the background; never blocks on the store being reachable. */
+  void start();
+
+  /** Releases this node's resources in the store and closes connections. Call after the last write. */
+  @Override
+  void close();
+}

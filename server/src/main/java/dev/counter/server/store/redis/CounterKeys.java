@@ -1,0 +1,69 @@
+package dev.counter.server.store.redis;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Names every Redis key of the service. A counter's keys are {@code <prefix>{<escaped name>}}
+ * (its hash) plus suffixes after the closing brace (idempotency buckets, write tokens), so:
+ * <ul>
+ *   <li>all keys of one counter share the hash tag {@code <escaped name>}, hence one cluster slot;
+ *   <li>the escaped name contains no brace, so the tag is exactly the escaped name, whatever the
+ *       name's bytes, and no name can produce another counter's keys: a counter's hash key always
+ *       ends right after the tag, and escaping is injective.
+ * </ul>
+ */
+public final class CounterKeys {
+  private final String prefix;
+
+  /** @param prefix prepended to every key; must not contain braces */
+  public CounterKeys(String prefix) {
+    this.prefix = requireNonNull(prefix, "prefix is null");
+    if (prefix.indexOf('{') >= 0 || prefix.indexOf('}') >= 0) {
+      throw new IllegalArgumentException("key prefix must not contain braces: " + prefix);
+    }
+  }
+
+  /** The hash holding every node's shard of counter {@code name}. */
+  public String counter(String name) {
+    return prefix + '{' + escape(name) + '}';
+  }
+
+  /** The key that marks write {@code tokenId} as applied, in the slot of counter {@code anchorName}. */
+  public String writeToken(String anchorName, String tokenId) {
+    return counter(anchorName) + ":w:" + tokenId;
+  }
+
+  /** The lease of node id {@code id}. No brace, so it can never equal a counter's key. */
+  public String nodeLease(int id) {
+    return prefix + "node:" + id;
+  }
+
+  /**
+   * Percent-encodes {@code %}, <code>{</code> and <code>}</code> and nothing else: injective (the
+   * escape character is escaped too) and readable in redis-cli for ordinary names.
+   */
+  static String escape(String name) {
+    int i = 0;
+    while (i < name.length() && !needsEscape(name.charAt(i))) {
+      i++;
+    }
+    if (i == name.length()) {
+      return name;
+    }
+    StringBuilder escaped = new StringBuilder(name.length() + 8).append(name, 0, i);
+    for (; i < name.length(); i++) {
+      char c = name.charAt(i);
+      switch (c) {
+        case '%' -> escaped.append("%25");
+        case '{' -> escaped.append("%7B");
+        case '}' -> escaped.append("%7D");
+        default -> escaped.append(c);
+      }
+    }
+    return escaped.toString();
+  }
+
+  private static boolean needsEscape(char c) {
+    return c == '%' || c == '{' || c == '}';
+  }
+}

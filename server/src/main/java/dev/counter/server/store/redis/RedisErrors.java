@@ -1,0 +1,45 @@
+package dev.counter.server.store.redis;
+
+import dev.counter.server.store.StoreUnavailableException;
+import io.lettuce.core.RedisCommandExecutionException;
+import java.util.concurrent.CompletionException;
+
+/** Classifies Lettuce failures: transient ones become {@link StoreUnavailableException}. */
+final class RedisErrors {
+  /** Error replies that mean "not now" rather than "wrong request". */
+  private static final String[] TRANSIENT_REPLIES = {
+    "LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "BUSY", "NOREPLICAS", "OOM", "MOVED", "ASK"
+  };
+
+  private RedisErrors() {}
+
+  /** The exception a caller of the store should see for {@code error}. */
+  static Throwable classify(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause instanceof StoreUnavailableException) {
+      return cause;
+    }
+    if (cause instanceof RedisCommandExecutionException reply && !isTransient(reply.getMessage())) {
+      // A script or protocol error is a bug on our side, not an outage.
+      return new IllegalStateException("Redis rejected a command: " + reply.getMessage(), reply);
+    }
+    return new StoreUnavailableException("Redis is unavailable: " + describe(cause), cause);
+  }
+
+  private static boolean isTransient(String message) {
+    if (message == null) {
+      return false;
+    }
+    for (String prefix : TRANSIENT_REPLIES) {
+      if (message.startsWith(prefix)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String describe(Throwable cause) {
+    String message = cause.getMessage();
+    return message == null ? cause.getClass().getSimpleName() : message;
+  }
+}

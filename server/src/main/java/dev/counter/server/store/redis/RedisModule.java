@@ -1,0 +1,128 @@
+package dev.counter.server.store.redis;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import dev.counter.server.config.ServerConfig;
+import dev.counter.server.devredis.DevRedisServer;
+import dev.counter.server.store.CounterStore;
+import dev.counter.server.store.IncrementWriter;
+import dev.counter.server.store.StoreLifecycle;
+import dev.counter.server.store.StoreProbe;
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+/** Binds the Redis implementation of the store: client, connection, node identity, lifecycle. */
+public final class RedisModule extends AbstractModule {
+  @Override
+  protected void configure() {
+    bind(CounterStore.class).to(RedisCounterStore.class);
+    bind(IncrementWriter.class).to(RedisCounterStore.class);
+    bind(StoreLifecycle.class).to(RedisStoreLifecycle.class).in(Singleton.class);
+    bind(NodeIdentity.class).in(Singleton.class);
+  }
+
+  /** The development Redis, started only when no Redis is configured. */
+  @Provides
+  @Singleton
+  Optional<DevRedisServer> devRedis(ServerConfig config) {
+    return config.redisUri().isPresent() ? Optional.empty() : Optional.of(DevRedisServer.start(config.dataDir()));
+  }
+
+  @Provides
+  @Singleton
+  RedisURI redisUri(ServerConfig config, Optional<DevRedisServer> devRedis) {
+    String uri = config.redisUri().orElseGet(() -> devRedis.orElseThrow().uri());
+    RedisURI redisUri = RedisURI.create(uri);
+    redisUri.setTimeout(config.redisTimeout());
+    return redisUri;
+  }
+
+  @Provides
+  @Singleton
+  ClientResources clientResources() {
+    return DefaultClientResources.create();
+  }
+
+  @Provides
+  @Singleton
+  ClientOptions clientOptions(ServerConfig config) {
+    return ClientOptions.builder()
+        .autoReconnect(true)
+        // Commands issued while disconnected fail at once (UNAVAILABLE) instead of queueing.
+        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+        // Never replay a command after a reconnect: an increment script that did run before the
+        // connection dropped would apply twice. Its caller gets UNAVAILABLE and retries with its
+        // request id; buffered increments are resent under a write token.
+        .replayFilter(command -> true)
+        .timeoutOptions(TimeoutOptions.enabled(config.redisTimeout()))
+        .socketOptions(SocketOptions.builder().connectTimeout(config.redisTimeout()).keepAlive(true).build())
+        .build();
+  }
+
+  @Provides
+  @Singleton
+  RedisClient redisClient(ClientResources resources, RedisURI uri, ClientOptions options) {
+    RedisClient client = RedisClient.create(resources, uri);
+    client.setOptions(options);
+    return client;
+  }
+
+  @Provides
+  @Singleton
+  AbstractRedisClient abstractClient(RedisClient client) {
+    return client;
+  }
+
+  @Provides
+  @Singleton
+  @Maintenance
+  ScheduledExecutorService maintenance() {
+    return Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "counter-redis-maintenance");
+      thread.setDaemon(true);
+      return thread;
+    });
+  }
+
+  @Provides
+  @Singleton
+  RedisGateway gateway(RedisClient client, RedisURI uri, @Maintenance ScheduledExecutorService maintenance) {
+    return new StandaloneRedisGateway(client, uri, maintenance);
+  }
+
+  @Provides
+  @Singleton
+  CounterKeys keys(ServerConfig config) {
+    return new CounterKeys(config.keyPrefix());
+  }
+
+  @Provides
+  @Singleton
+  RedisCounterStore store(RedisGateway gateway, CounterKeys keys, NodeIdentity node, ServerConfig config) {
+    return new RedisCounterStore(gateway, keys, node, config.idempotencyWindow());
+  }
+
+  @Provides
+  @Singleton
+  NodeIdLeaser leaser(RedisGateway gateway, CounterKeys keys, NodeIdentity node,
+      @Maintenance ScheduledExecutorService maintenance, ServerConfig config) {
+    return new NodeIdLeaser(gateway, keys, node, maintenance, config.maxNodeId(), config.nodeId(),
+        config.nodeLeaseTtl(), config.redisTimeout());
+  }
+
+  @Provides
+  @Singleton
+  StoreProbe probe(RedisGateway gateway, NodeIdentity node) {
+    return new RedisProbe(gateway, node);
+  }
+}

@@ -1,0 +1,86 @@
+package dev.counter.server.store.redis;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.counter.server.store.StoreUnavailableException;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One pipelined Lettuce connection to a standalone Redis (or to the master a Sentinel names).
+ * The first connection is retried in the background until it succeeds, so a node can start while
+ * Redis is still coming up and report NOT_SERVING meanwhile.
+ */
+final class StandaloneRedisGateway implements RedisGateway {
+  private static final Logger log = LoggerFactory.getLogger(StandaloneRedisGateway.class);
+  private static final Duration MAX_CONNECT_BACKOFF = Duration.ofSeconds(2);
+
+  private final RedisClient client;
+  private final RedisURI uri;
+  private final ScheduledExecutorService maintenance;
+  private volatile StatefulRedisConnection<String, String> connection;
+  private volatile boolean closed;
+
+  StandaloneRedisGateway(RedisClient client, RedisURI uri, ScheduledExecutorService maintenance) {
+    this.client = requireNonNull(client, "client is null");
+    this.uri = requireNonNull(uri, "uri is null");
+    this.maintenance = requireNonNull(maintenance, "maintenance is null");
+  }
+
+  @Override
+  public void start(Runnable onConnected) {
+    maintenance.execute(() -> connect(onConnected, 0));
+  }
+
+  private void connect(Runnable onConnected, int attempt) {
+    if (closed) {
+      return;
+    }
+    try {
+      connection = client.connect(StringCodec.UTF8, uri);
+      log.info("connected to Redis at {}", RedisUris.describe(uri));
+      onConnected.run();
+    } catch (RuntimeException e) {
+      long delay = Math.min(MAX_CONNECT_BACKOFF.toMillis(), 100L << Math.min(attempt, 5));
+      if (attempt % 10 == 0) {
+        log.warn("cannot connect to Redis at {} ({}); retrying every {} ms",
+            RedisUris.describe(uri), e.getMessage(), MAX_CONNECT_BACKOFF.toMillis());
+      }
+      if (!closed) {
+        maintenance.schedule(() -> connect(onConnected, attempt + 1), delay, TimeUnit.MILLISECONDS);
+      }
+    }
+  }
+
+  @Override
+  public RedisClusterAsyncCommands<String, String> async() {
+    StatefulRedisConnection<String, String> current = connection;
+    if (current == null) {
+      throw new StoreUnavailableException("not connected to Redis yet");
+    }
+    return current.async();
+  }
+
+  @Override
+  public boolean isConnected() {
+    StatefulRedisConnection<String, String> current = connection;
+    return current != null && current.isOpen();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    StatefulRedisConnection<String, String> current = connection;
+    if (current != null) {
+      current.close();
+    }
+  }
+}
