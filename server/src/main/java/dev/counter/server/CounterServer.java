@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.counter.server.batching.SmartBatcher;
 import dev.counter.server.config.ServerConfig;
+import dev.counter.server.grpc.InFlightCalls;
 import dev.counter.server.health.StoreHealthMonitor;
 import dev.counter.server.store.StoreLifecycle;
 import io.grpc.Server;
@@ -26,16 +27,18 @@ public final class CounterServer {
   private final StoreLifecycle store;
   private final SmartBatcher batcher;
   private final StoreHealthMonitor health;
+  private final InFlightCalls inFlight;
   private final Duration shutdownGrace;
   private boolean stopped;
 
   @Inject
   CounterServer(Server grpcServer, StoreLifecycle store, SmartBatcher batcher, StoreHealthMonitor health,
-      ServerConfig config) {
+      InFlightCalls inFlight, ServerConfig config) {
     this.grpcServer = requireNonNull(grpcServer, "grpcServer is null");
     this.store = requireNonNull(store, "store is null");
     this.batcher = requireNonNull(batcher, "batcher is null");
     this.health = requireNonNull(health, "health is null");
+    this.inFlight = requireNonNull(inFlight, "inFlight is null");
     this.shutdownGrace = config.shutdownGrace();
   }
 
@@ -63,11 +66,13 @@ public final class CounterServer {
     health.startDraining();
     grpcServer.shutdown();
     try {
-      // Calls in flight finish while the batcher keeps flushing; then whatever is still
-      // buffered is written.
-      if (!grpcServer.awaitTermination(remainingNanos(deadline), TimeUnit.NANOSECONDS)) {
-        log.warn("calls still in flight at the end of the grace period are cancelled");
+      // Counter calls in flight finish while the batcher keeps flushing. Long-lived streams
+      // (health watches) are then cancelled rather than allowed to hold the drain, and whatever
+      // is still buffered is written.
+      if (!inFlight.awaitIdle(Duration.ofNanos(remainingNanos(deadline)))) {
+        log.warn("{} calls still in flight at the end of the grace period are cancelled", inFlight.count());
       }
+      grpcServer.shutdownNow();
       long lost = batcher.drain(Duration.ofNanos(remainingNanos(deadline)));
       if (lost == 0) {
         log.info("every accepted increment is written");

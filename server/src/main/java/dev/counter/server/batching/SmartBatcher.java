@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -116,6 +117,10 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
     timer.shutdownNow();
   }
 
+  boolean isClosed() {
+    return closed;
+  }
+
   IncrementWriter store() {
     return store;
   }
@@ -125,7 +130,11 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
   }
 
   void schedule(Runnable task, long delay, TimeUnit unit) {
-    timer.schedule(task, delay, unit);
+    try {
+      timer.schedule(task, delay, unit);
+    } catch (RejectedExecutionException closedTimer) {
+      log.warn("batcher closed; a scheduled flush was not run");
+    }
   }
 
   private FlushLane lane(String name) {
@@ -191,7 +200,7 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
       log.warn("write of {} buffered increments failed ({}); resending every {} ms at most until it is applied",
           resend.increments().size(), error.toString(), settings.maxRetryBackoff().toMillis());
     }
-    timer.schedule(() -> lane.resend(resend), delayNanos, TimeUnit.NANOSECONDS);
+    schedule(() -> lane.resend(resend), delayNanos, TimeUnit.NANOSECONDS);
   }
 
   private long backoffNanos(int attempt) {

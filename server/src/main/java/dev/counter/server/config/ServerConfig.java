@@ -43,11 +43,9 @@ public final class ServerConfig {
   private String host;
 
   @Option(names = "--redis", defaultValue = "", paramLabel = "URI",
-      description = {
-        "Redis to keep the counters in: redis://[:password@]host:port[/db], rediss:// for TLS,",
-        "redis-sentinel://host:port#master. Empty (the default) starts a private redis-server",
-        "with append-only persistence under --data-dir, for development."
-      })
+      description = "Redis to keep the counters in: redis://[:password@]host:port[/db], rediss:// for TLS, "
+          + "redis-sentinel://host:port#master. Empty (the default) starts a private redis-server with append-only "
+          + "persistence under --data-dir, for development.")
   private String redis;
 
   @Option(names = "--node-id", paramLabel = "N",
@@ -124,6 +122,8 @@ public final class ServerConfig {
 
   private static CommandLine commandLine(ServerConfig config, java.util.Map<String, String> environment) {
     CommandLine commandLine = new CommandLine(config);
+    // A flag given twice takes its last value, so wrappers can append overrides.
+    commandLine.setOverwrittenOptionsAllowed(true);
     commandLine.setDefaultValueProvider(new EnvironmentDefaultProvider(environment));
     commandLine.registerConverter(Duration.class, new DurationConverter());
     return commandLine;

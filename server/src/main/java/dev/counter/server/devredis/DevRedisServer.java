@@ -38,7 +38,12 @@ public final class DevRedisServer implements AutoCloseable {
     try {
       Files.createDirectories(dir);
       channel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock lock = channel.tryLock();
+      FileLock lock;
+      try {
+        lock = channel.tryLock();
+      } catch (java.nio.channels.OverlappingFileLockException heldInThisProcess) {
+        lock = null;
+      }
       if (lock == null) {
         throw new IllegalStateException("another counter-server is using " + dir + "; pass a different --data-dir");
       }

@@ -5,6 +5,7 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import dev.counter.server.config.ServerConfig;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
@@ -17,12 +18,13 @@ public final class GrpcModule extends AbstractModule {
   @Override
   protected void configure() {
     bind(CounterGrpcService.class).in(Singleton.class);
+    bind(InFlightCalls.class).in(Singleton.class);
   }
 
   @Provides
   @Singleton
   @SuppressWarnings("deprecation") // ProtoReflectionService serves v1alpha, which grpcurl and older tools still use
-  Server server(ServerConfig config, CounterGrpcService service, HealthStatusManager health) {
+  Server server(ServerConfig config, CounterGrpcService service, HealthStatusManager health, InFlightCalls inFlight) {
     NettyServerBuilder builder = config.host()
         .map(host -> NettyServerBuilder.forAddress(new InetSocketAddress(host, config.port())))
         .orElseGet(() -> NettyServerBuilder.forPort(config.port()));
@@ -30,7 +32,7 @@ public final class GrpcModule extends AbstractModule {
         // Handlers never block (work is queued to the batcher or the async store), so they run on
         // the transport threads and skip a hand-off per call.
         .directExecutor()
-        .addService(service)
+        .addService(ServerInterceptors.intercept(service, inFlight))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance())

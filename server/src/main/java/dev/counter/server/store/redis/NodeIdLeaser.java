@@ -55,10 +55,10 @@ final class NodeIdLeaser {
 
   /**
    * Tries to lease an id now and keeps trying every second until it succeeds. A pinned id is
-   * used at once and leased as well, so that leasing nodes skip it.
+   * leased as well, so that leasing nodes skip it, and used after the first attempt whether or
+   * not another process holds it.
    */
   void start() {
-    pinned.ifPresent(identity::set);
     maintenance.execute(this::acquire);
   }
 
@@ -79,6 +79,7 @@ final class NodeIdLeaser {
         }
       }
       if (pinned.isPresent()) {
+        identity.set(first);
         log.warn("pinned node id {} is also leased by another process; counts stay correct, retrying the lease",
             first);
       } else {

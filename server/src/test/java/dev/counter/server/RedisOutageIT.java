@@ -1,0 +1,84 @@
+package dev.counter.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.counter.server.testing.RedisServerExtension;
+import dev.counter.server.testing.TestNames;
+import dev.counter.server.testing.TestServer;
+import dev.counter.v1.Durability;
+import dev.counter.v1.GetRequest;
+import dev.counter.v1.IncrementRequest;
+import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Redis going away and coming back: calls fail with UNAVAILABLE (never hang), health follows
+ * Redis, the node recovers by itself, and nothing acknowledged is lost (append-only Redis).
+ */
+class RedisOutageIT {
+  @RegisterExtension static final RedisServerExtension redis = RedisServerExtension.appendOnly();
+
+  @Test
+  void callsFailFastWhileRedisIsDownAndTheNodeRecoversByItself() throws Exception {
+    try (TestServer server = TestServer.start(redis.uri(), "--health-interval", "200ms")) {
+      String name = TestNames.unique("outage");
+      long before = server.stub().increment(IncrementRequest.newBuilder().setName(name).setDelta(5).build()).getValue();
+      String bufferedName = TestNames.unique("outage-buffered");
+
+      redis.kill();
+      server.awaitStatus(ServingStatus.NOT_SERVING, Duration.ofSeconds(10));
+      long start = System.nanoTime();
+      Throwable durable = catchThrowable(() -> server.stub().increment(
+          IncrementRequest.newBuilder().setName(name).setDelta(1).build()));
+      Throwable read = catchThrowable(() -> server.stub().get(GetRequest.newBuilder().setName(name).build()));
+      assertThat(Status.fromThrowable(durable).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(Status.fromThrowable(read).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).as("fail fast").isLessThan(Duration.ofSeconds(2));
+      // Buffered increments are still accepted, and written once Redis is back.
+      for (int i = 0; i < 10; i++) {
+        server.stub().increment(IncrementRequest.newBuilder().setName(bufferedName).setDelta(1)
+            .setDurability(Durability.DURABILITY_BUFFERED).build());
+      }
+
+      redis.start();
+      server.awaitStatus(ServingStatus.SERVING, Duration.ofSeconds(20));
+      assertThat(server.stub().get(GetRequest.newBuilder().setName(name).build()).getValue()).isEqualTo(before);
+      assertThat(server.stub().increment(IncrementRequest.newBuilder().setName(name).setDelta(1).build()).getValue())
+          .isEqualTo(before + 1);
+      dev.counter.server.testing.Await.until("buffered increments written after the outage", Duration.ofSeconds(20),
+          () -> server.stub().get(GetRequest.newBuilder().setName(bufferedName).build()).getValue() == 10);
+    }
+  }
+
+  @Test
+  void aFrozenRedisEndsCallsByTheirDeadlineAndTheyAreNotAppliedAfterwards() throws Exception {
+    try (TestServer server = TestServer.start(redis.uri(), "--redis-timeout", "5s")) {
+      String name = TestNames.unique("frozen");
+      server.stub().increment(IncrementRequest.newBuilder().setName(name).setDelta(1).build());
+      redis.process().pause();
+      try {
+        // The first call occupies the flush that is stuck in Redis; the others queue behind it
+        // and are dropped once their deadline passes, before they are ever sent.
+        server.futureStub().withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+            .increment(IncrementRequest.newBuilder().setName(name).setDelta(1000).build());
+        long start = System.nanoTime();
+        for (int i = 0; i < 5; i++) {
+          Throwable error = catchThrowable(() -> server.stub().withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+              .increment(IncrementRequest.newBuilder().setName(name).setDelta(1).build()));
+          assertThat(Status.fromThrowable(error).getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+      } finally {
+        redis.process().resume();
+      }
+      // Only the stuck flush may have been applied (+1000); the queued +1s were dropped.
+      long value = server.stub().get(GetRequest.newBuilder().setName(name).build()).getValue();
+      assertThat(value).isIn(1L, 1001L);
+    }
+  }
+}

@@ -1,0 +1,220 @@
+package dev.counter.server.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.counter.client.CounterClient;
+import dev.counter.server.grpc.CounterGrpcService;
+import dev.counter.server.testing.RedisServerExtension;
+import dev.counter.server.testing.TestNames;
+import dev.counter.server.testing.TestServer;
+import dev.counter.v1.BatchIncrementRequest;
+import dev.counter.v1.BatchIncrementResponse;
+import dev.counter.v1.IncrementRequest;
+import dev.counter.v1.IncrementResponse;
+import dev.counter.v1.ResetRequest;
+import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.netty.NettyServerBuilder;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The Java client against a real node, over real Netty ports. */
+class CounterClientIT {
+  @RegisterExtension static final RedisServerExtension redis = RedisServerExtension.create();
+
+  private static TestServer node;
+  /** The node's real service behind an interceptor that loses the first reply of every call. */
+  private static Server lossyFront;
+  private static final LoseFirstReply lossy = new LoseFirstReply();
+
+  @BeforeAll
+  static void start() throws Exception {
+    node = TestServer.start(redis.uri());
+    lossyFront = NettyServerBuilder.forAddress(new java.net.InetSocketAddress("127.0.0.1", 0))
+        .directExecutor()
+        .addService(ServerInterceptors.intercept(node.instance(CounterGrpcService.class), lossy))
+        .build()
+        .start();
+  }
+
+  @AfterAll
+  static void stop() throws InterruptedException {
+    lossyFront.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    node.stop();
+  }
+
+  @Test
+  void blockingAndAsyncCallsCoverEveryRpc() throws Exception {
+    try (CounterClient client = CounterClient.forTarget(node.target())) {
+      String a = TestNames.unique("a");
+      String b = TestNames.unique("b");
+      assertThat(client.increment(a, 5)).isEqualTo(5);
+      assertThat(client.incrementAsync(a, 2).get(5, TimeUnit.SECONDS)).isEqualTo(7);
+      client.incrementBuffered(b, 1);
+      BatchIncrementResponse batch = client.batchIncrementAsync(BatchIncrementRequest.newBuilder()
+          .addItems(IncrementRequest.newBuilder().setName(b).setDelta(10)).build()).get(5, TimeUnit.SECONDS);
+      assertThat(batch.getResults(0).getResponse().getValue()).isBetween(10L, 11L);
+      assertThat(client.get(a)).isEqualTo(7);
+      assertThat(client.getAsync(a).get(5, TimeUnit.SECONDS)).isEqualTo(7);
+      dev.counter.server.testing.Await.until("buffered increment", Duration.ofSeconds(10), () -> client.get(b) == 11);
+      assertThat(client.batchGet(List.of(b, a))).containsExactly(11L, 7L);
+      assertThat(client.batchGetAsync(List.of(a)).get(5, TimeUnit.SECONDS)).containsExactly(7L);
+      assertThat(client.reset(a)).isEqualTo(7);
+      assertThat(client.resetAsync(b).get(5, TimeUnit.SECONDS)).isEqualTo(11);
+    }
+  }
+
+  @Test
+  void aLostReplyIsRetriedAndAppliedExactlyOnce() {
+    try (CounterClient client = CounterClient.forTarget("127.0.0.1:" + lossyFront.getPort());
+        CounterClient direct = CounterClient.forTarget(node.target())) {
+      String name = TestNames.unique("flaky");
+
+      long first = client.increment(name, 5);
+      long second = client.increment(name, 5);
+      BatchIncrementResponse batch = client.batchIncrement(BatchIncrementRequest.newBuilder()
+          .addItems(IncrementRequest.newBuilder().setName(name).setDelta(1))
+          .addItems(IncrementRequest.newBuilder().setName(name).setDelta(1)).build());
+
+      // Each first attempt was applied and its reply lost; the retry was recognised as a duplicate.
+      assertThat(first).isEqualTo(5);
+      assertThat(second).isEqualTo(10);
+      assertThat(batch.getResultsList()).allSatisfy(result -> assertThat(result.getResponse().getDuplicate()).isTrue());
+      assertThat(direct.get(name)).isEqualTo(12);
+    }
+  }
+
+  @Test
+  void withoutRetriesALostReplyShowsAsUnavailableAlthoughItWasApplied() {
+    try (CounterClient client = CounterClient.newBuilder().target("127.0.0.1:" + lossyFront.getPort())
+            .maxAttempts(1).build();
+        CounterClient direct = CounterClient.forTarget(node.target())) {
+      String name = TestNames.unique("no-retry");
+      Throwable error = catchThrowable(() -> client.increment(name, 5));
+      assertThat(Status.fromThrowable(error).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(direct.get(name)).isEqualTo(5);
+    }
+  }
+
+  @Test
+  void resetIsNeverRetried() {
+    try (CounterClient client = CounterClient.forTarget("127.0.0.1:" + lossyFront.getPort());
+        CounterClient direct = CounterClient.forTarget(node.target())) {
+      String name = TestNames.unique("reset");
+      direct.increment(name, 3);
+      Throwable error = catchThrowable(() -> client.reset(name));
+      assertThat(Status.fromThrowable(error).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      direct.increment(name, 4);
+      assertThat(direct.get(name)).as("the reset ran once, before the +4").isEqualTo(4);
+    }
+  }
+
+  @Test
+  void everyIncrementCarriesARequestId() {
+    try (CounterClient client = CounterClient.forTarget(node.target())) {
+      String name = TestNames.unique("ids");
+      client.increment(IncrementRequest.newBuilder().setName(name).setDelta(1).setRequestId("mine").build());
+      IncrementResponse again = client.increment(
+          IncrementRequest.newBuilder().setName(name).setDelta(1).setRequestId("mine").build());
+      assertThat(again.getDuplicate()).as("an explicit request id is kept").isTrue();
+      client.increment(name, 1);
+      client.increment(name, 1);
+      assertThat(client.get(name)).as("generated ids differ per call").isEqualTo(3);
+    }
+  }
+
+  @Test
+  void callsHaveADeadline() {
+    try (CounterClient client = CounterClient.newBuilder().target(node.target()).deadline(Duration.ofNanos(1))
+        .build()) {
+      Throwable error = catchThrowable(() -> client.get("x"));
+      assertThat(Status.fromThrowable(error).getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    }
+  }
+
+  @Test
+  void dnsTargetsBalanceRoundRobin() {
+    try (CounterClient client = CounterClient.forTarget("dns:///127.0.0.1:" + node.port())) {
+      String name = TestNames.unique("dns");
+      assertThat(client.increment(name, 2)).isEqualTo(2);
+    }
+  }
+
+  /** Applies each call but replaces its first reply (per request id, or per reset name) with UNAVAILABLE. */
+  private static final class LoseFirstReply implements ServerInterceptor {
+    private final Set<String> seen = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+        ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+      String[] key = new String[1];
+      // Headers are held back with the reply: gRPC retries a call only while no response headers
+      // have arrived, exactly as when a node dies between applying an increment and answering.
+      ServerCall<Q, R> lossyCall = new SimpleForwardingServerCall<>(call) {
+        private volatile boolean lost;
+        private Metadata heldHeaders;
+
+        @Override
+        public void sendHeaders(Metadata headers) {
+          heldHeaders = headers;
+        }
+
+        @Override
+        public void sendMessage(R message) {
+          if (key[0] != null && seen.add(key[0])) {
+            lost = true;
+            super.close(Status.UNAVAILABLE.withDescription("reply lost on purpose"), new Metadata());
+            return;
+          }
+          releaseHeaders();
+          super.sendMessage(message);
+        }
+
+        @Override
+        public void close(Status status, Metadata trailers) {
+          if (!lost) {
+            if (status.isOk()) {
+              releaseHeaders();
+            }
+            super.close(status, trailers);
+          }
+        }
+
+        private void releaseHeaders() {
+          if (heldHeaders != null) {
+            super.sendHeaders(heldHeaders);
+            heldHeaders = null;
+          }
+        }
+      };
+      return new SimpleForwardingServerCallListener<>(next.startCall(lossyCall, headers)) {
+        @Override
+        public void onMessage(Q message) {
+          if (message instanceof IncrementRequest increment) {
+            key[0] = "inc:" + increment.getName() + ":" + increment.getRequestId();
+          } else if (message instanceof BatchIncrementRequest batch) {
+            key[0] = "batch:" + batch.getItems(0).getRequestId();
+          } else if (message instanceof ResetRequest reset) {
+            key[0] = "reset:" + reset.getName() + ":" + System.nanoTime();
+          }
+          super.onMessage(message);
+        }
+      };
+    }
+  }
+}

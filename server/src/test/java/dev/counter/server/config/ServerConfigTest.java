@@ -1,0 +1,123 @@
+package dev.counter.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class ServerConfigTest {
+  @Test
+  void defaults() {
+    ServerConfig config = ServerConfig.parse(Map.of());
+
+    assertThat(config.port()).isEqualTo(9090);
+    assertThat(config.host()).isEmpty();
+    assertThat(config.redisUri()).isEmpty();
+    assertThat(config.nodeId()).isEmpty();
+    assertThat(config.maxNodeId()).isEqualTo(1023);
+    assertThat(config.nodeLeaseTtl()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.keyPrefix()).isEqualTo("ctr:");
+    assertThat(config.idempotencyWindow()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(config.maxPending()).isEqualTo(100_000);
+    assertThat(config.flushLinger()).isEqualTo(Duration.ZERO);
+    assertThat(config.flushMaxOps()).isEqualTo(4096);
+    assertThat(config.redisTimeout()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(config.healthInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(config.shutdownGrace()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.dataDir()).isEqualTo(Path.of("./data"));
+    assertThat(config.maxMessageSize()).isEqualTo(8 * 1024 * 1024);
+  }
+
+  @Test
+  void flagsOverrideDefaults() {
+    ServerConfig config = ServerConfig.parse(Map.of(),
+        "--port", "7000", "--host", "127.0.0.1", "--redis", "redis://10.0.0.1:6380", "--node-id", "7",
+        "--key-prefix", "app1:", "--idempotency-window", "90s", "--max-pending", "5",
+        "--flush-linger", "2ms", "--flush-max-ops", "10", "--redis-timeout", "500ms",
+        "--shutdown-grace", "PT1M", "--data-dir", "/tmp/x", "--node-lease-ttl", "1h");
+
+    assertThat(config.port()).isEqualTo(7000);
+    assertThat(config.host()).contains("127.0.0.1");
+    assertThat(config.redisUri()).contains("redis://10.0.0.1:6380");
+    assertThat(config.nodeId()).hasValue(7);
+    assertThat(config.keyPrefix()).isEqualTo("app1:");
+    assertThat(config.idempotencyWindow()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(config.maxPending()).isEqualTo(5);
+    assertThat(config.flushLinger()).isEqualTo(Duration.ofMillis(2));
+    assertThat(config.flushMaxOps()).isEqualTo(10);
+    assertThat(config.redisTimeout()).isEqualTo(Duration.ofMillis(500));
+    assertThat(config.shutdownGrace()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(config.dataDir()).isEqualTo(Path.of("/tmp/x"));
+    assertThat(config.nodeLeaseTtl()).isEqualTo(Duration.ofHours(1));
+  }
+
+  @Test
+  void environmentOverridesDefaultsAndFlagsOverrideEnvironment() {
+    Map<String, String> env = Map.of(
+        "COUNTER_PORT", "7001", "COUNTER_REDIS", "redis://db:6379", "COUNTER_MAX_PENDING", "42",
+        "COUNTER_IDEMPOTENCY_WINDOW", "1m");
+
+    ServerConfig fromEnv = ServerConfig.parse(env);
+    ServerConfig flagWins = ServerConfig.parse(env, "--port", "7002");
+
+    assertThat(fromEnv.port()).isEqualTo(7001);
+    assertThat(fromEnv.redisUri()).contains("redis://db:6379");
+    assertThat(fromEnv.maxPending()).isEqualTo(42);
+    assertThat(fromEnv.idempotencyWindow()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(flagWins.port()).isEqualTo(7002);
+    assertThat(flagWins.maxPending()).isEqualTo(42);
+  }
+
+  @Test
+  void environmentVariableNamesFollowTheFlags() {
+    assertThat(EnvironmentDefaultProvider.variableFor("--redis-timeout")).isEqualTo("COUNTER_REDIS_TIMEOUT");
+    assertThat(EnvironmentDefaultProvider.variableFor("--port")).isEqualTo("COUNTER_PORT");
+  }
+
+  @Test
+  void rejectsInvalidValuesNamingTheFlag() {
+    assertThatThrownBy(() -> ServerConfig.parse(Map.of(), "--port", "70000"))
+        .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--port");
+    assertThatThrownBy(() -> ServerConfig.parse(Map.of(), "--key-prefix", "a{b"))
+        .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--key-prefix");
+    assertThatThrownBy(() -> ServerConfig.parse(Map.of(), "--max-pending", "0"))
+        .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--max-pending");
+    assertThatThrownBy(() -> ServerConfig.parse(Map.of(), "--idempotency-window", "ten minutes"))
+        .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("not a duration");
+    assertThatThrownBy(() -> ServerConfig.parse(Map.of(), "--redis", "localhost:6379"))
+        .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--redis");
+    assertThatThrownBy(() -> ServerConfig.parse(Map.of(), "--node-id", "5000"))
+        .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--node-id");
+    assertThatThrownBy(() -> ServerConfig.parse(Map.of("COUNTER_PORT", "x")))
+        .isInstanceOf(CommandLine.ParameterException.class);
+  }
+
+  @Test
+  void helpDocumentsEveryOptionWithItsDefault() {
+    StringWriter help = new StringWriter();
+    ServerConfig.commandLine(Map.of()).usage(new PrintWriter(help));
+
+    for (String flag : new String[] {"--port", "--redis", "--node-id", "--key-prefix", "--idempotency-window",
+        "--max-pending", "--flush-linger", "--shutdown-grace", "--data-dir", "--redis-timeout"}) {
+      assertThat(help.toString()).contains(flag);
+    }
+    assertThat(help.toString()).contains("default: 9090").contains("default: 10m").contains("COUNTER_REDIS_TIMEOUT");
+  }
+
+  @Test
+  void durations() {
+    assertThat(DurationConverter.parse("250ms")).isEqualTo(Duration.ofMillis(250));
+    assertThat(DurationConverter.parse("2s")).isEqualTo(Duration.ofSeconds(2));
+    assertThat(DurationConverter.parse("10m")).isEqualTo(Duration.ofMinutes(10));
+    assertThat(DurationConverter.parse("1h")).isEqualTo(Duration.ofHours(1));
+    assertThat(DurationConverter.parse("PT1.5S")).isEqualTo(Duration.ofMillis(1500));
+    assertThatThrownBy(() -> DurationConverter.parse("-PT1S")).hasMessageContaining("not a duration");
+    assertThatThrownBy(() -> DurationConverter.parse("5 minutes")).hasMessageContaining("not a duration");
+  }
+}

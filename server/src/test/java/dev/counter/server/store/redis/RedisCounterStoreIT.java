@@ -1,0 +1,284 @@
+package dev.counter.server.store.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.counter.server.store.CounterOps;
+import dev.counter.server.store.IncrementOp;
+import dev.counter.server.store.IncrementWrite;
+import dev.counter.server.store.WriteResult;
+import dev.counter.server.store.WriteResult.Outcome;
+import dev.counter.server.store.WriteToken;
+import dev.counter.server.testing.Await;
+import dev.counter.server.testing.RedisServerExtension;
+import dev.counter.server.testing.TestNames;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The Redis store and its flush script against a real redis-server. */
+class RedisCounterStoreIT {
+  @RegisterExtension static final RedisServerExtension redis = RedisServerExtension.create();
+
+  private static final BigInteger MIN = BigInteger.valueOf(Long.MIN_VALUE);
+  private static final BigInteger MAX = BigInteger.valueOf(Long.MAX_VALUE);
+
+  private static RedisClient client;
+  private static ScheduledExecutorService maintenance;
+  private static StandaloneRedisGateway gateway;
+  private static StatefulRedisConnection<String, String> admin;
+  private static final CounterKeys keys = new CounterKeys("ctr:");
+  private static RedisCounterStore nodeA;
+  private static RedisCounterStore nodeB;
+
+  @BeforeAll
+  static void connect() {
+    client = RedisClient.create(redis.uri());
+    maintenance = Executors.newSingleThreadScheduledExecutor();
+    gateway = new StandaloneRedisGateway(client, io.lettuce.core.RedisURI.create(redis.uri()), maintenance);
+    gateway.start(() -> {});
+    Await.until("connection", Duration.ofSeconds(10), gateway::isConnected);
+    admin = client.connect();
+    nodeA = store(1);
+    nodeB = store(2);
+  }
+
+  private static RedisCounterStore store(int nodeId) {
+    NodeIdentity identity = new NodeIdentity();
+    identity.set(nodeId);
+    return new RedisCounterStore(gateway, keys, identity, Duration.ofMinutes(10));
+  }
+
+  @AfterAll
+  static void close() {
+    admin.close();
+    gateway.close();
+    client.shutdown();
+    maintenance.shutdownNow();
+  }
+
+  @Test
+  void valuesStayExactAcrossTheWholeInt64RangeAndOverflowIsRejected() {
+    Random random = new Random(7);
+    long[] interesting = {0, 1, -1, Long.MAX_VALUE, Long.MIN_VALUE, Long.MAX_VALUE - 1, Long.MIN_VALUE + 1,
+        1L << 53, (1L << 53) + 1, -(1L << 53) - 1, 999_999_999, 1_000_000_000, -1_000_000_000, 1_000_000_001};
+    String name = TestNames.unique("exact");
+    BigInteger total = BigInteger.ZERO;
+    BigInteger shardA = BigInteger.ZERO;
+    BigInteger shardB = BigInteger.ZERO;
+    int rejected = 0;
+    for (int round = 0; round < 300; round++) {
+      boolean onA = random.nextBoolean();
+      List<Long> deltas = new ArrayList<>();
+      int size = 1 + random.nextInt(6);
+      for (int i = 0; i < size; i++) {
+        deltas.add(switch (random.nextInt(3)) {
+          case 0 -> interesting[random.nextInt(interesting.length)];
+          case 1 -> random.nextLong();
+          default -> (long) random.nextInt(2_000_001) - 1_000_000;
+        });
+      }
+      WriteResult result = write(onA ? nodeA : nodeB, name, deltas);
+      for (int i = 0; i < deltas.size(); i++) {
+        BigInteger delta = BigInteger.valueOf(deltas.get(i));
+        BigInteger newTotal = total.add(delta);
+        BigInteger newShard = (onA ? shardA : shardB).add(delta);
+        if (fits(newTotal) && fits(newShard)) {
+          assertThat(result.outcome(i)).as("round %d item %d", round, i).isEqualTo(Outcome.APPLIED);
+          assertThat(result.value(i)).isEqualTo(newTotal.longValueExact());
+          total = newTotal;
+          if (onA) {
+            shardA = newShard;
+          } else {
+            shardB = newShard;
+          }
+        } else {
+          assertThat(result.outcome(i)).as("round %d item %d", round, i).isEqualTo(Outcome.OUT_OF_RANGE);
+          rejected++;
+        }
+      }
+      assertThat(nodeA.get(name).toCompletableFuture().join()).isEqualTo(total.longValueExact());
+    }
+    assertThat(rejected).as("the random walk hit the limits").isGreaterThan(10);
+    assertThat(nodeB.shards(name).toCompletableFuture().join())
+        .containsEntry("1", shardA.longValueExact())
+        .containsEntry("2", shardB.longValueExact());
+  }
+
+  @Test
+  void anOverflowFailsAloneWhileOtherIncrementsOfTheSameWriteApply() {
+    String full = TestNames.unique("full");
+    String other = TestNames.unique("other");
+    write(nodeA, full, List.of(Long.MAX_VALUE - 1));
+
+    IncrementWrite write = new IncrementWrite(List.of(
+        new CounterOps(full, ops(1, 1, -5)),
+        new CounterOps(other, ops(3))), null);
+    WriteResult result = nodeA.write(write).toCompletableFuture().join();
+
+    assertThat(result.outcome(0)).isEqualTo(Outcome.APPLIED);
+    assertThat(result.value(0)).isEqualTo(Long.MAX_VALUE);
+    assertThat(result.outcome(1)).isEqualTo(Outcome.OUT_OF_RANGE);
+    assertThat(result.outcome(2)).isEqualTo(Outcome.APPLIED);
+    assertThat(result.value(2)).isEqualTo(Long.MAX_VALUE - 5);
+    assertThat(result.outcome(3)).isEqualTo(Outcome.APPLIED);
+    assertThat(result.value(3)).isEqualTo(3);
+    assertThat(nodeA.get(full).toCompletableFuture().join()).isEqualTo(Long.MAX_VALUE - 5);
+  }
+
+  @Test
+  void aShardNearTheLimitStillSumsExactlyWithOtherShards() {
+    String name = TestNames.unique("shards");
+    write(nodeA, name, List.of(Long.MAX_VALUE));
+    write(nodeB, name, List.of(-10L));
+
+    // Total MAX-10+5 fits, but node A's shard would pass MAX: rejected, the counter keeps its value.
+    assertThat(write(nodeA, name, List.of(5L)).outcome(0)).isEqualTo(Outcome.OUT_OF_RANGE);
+    WriteResult viaB = write(nodeB, name, List.of(5L));
+
+    assertThat(viaB.value(0)).isEqualTo(Long.MAX_VALUE - 5);
+    assertThat(nodeA.get(name).toCompletableFuture().join()).isEqualTo(Long.MAX_VALUE - 5);
+    assertThat(nodeA.reset(name).toCompletableFuture().join()).isEqualTo(Long.MAX_VALUE - 5);
+  }
+
+  @Test
+  void aRequestIdAppliesOnceWithinAWriteAcrossWritesAndAcrossNodes() {
+    String name = TestNames.unique("idem");
+    IncrementWrite first = new IncrementWrite(List.of(new CounterOps(name, List.of(
+        op(5, "r1"), op(5, "r1"), op(1, "")))), null);
+    WriteResult result = nodeA.write(first).toCompletableFuture().join();
+    WriteResult retryOnB = nodeB.write(new IncrementWrite(List.of(new CounterOps(name, List.of(op(5, "r1")))), null))
+        .toCompletableFuture().join();
+    WriteResult sameIdOtherCounter = write(nodeB, TestNames.unique("elsewhere"), List.of(op(2, "r1")));
+
+    assertThat(result.outcome(0)).isEqualTo(Outcome.APPLIED);
+    assertThat(result.value(0)).isEqualTo(5);
+    assertThat(result.outcome(1)).isEqualTo(Outcome.DUPLICATE);
+    assertThat(result.value(1)).isEqualTo(5);
+    assertThat(result.value(2)).isEqualTo(6);
+    assertThat(retryOnB.outcome(0)).isEqualTo(Outcome.DUPLICATE);
+    assertThat(retryOnB.value(0)).isEqualTo(5);
+    assertThat(sameIdOtherCounter.outcome(0)).as("ids are scoped to their counter").isEqualTo(Outcome.APPLIED);
+    assertThat(nodeA.get(name).toCompletableFuture().join()).isEqualTo(6);
+  }
+
+  @Test
+  void idempotencyRecordsSurviveAResetAndExpire() {
+    String name = TestNames.unique("idem-reset");
+    write(nodeA, name, List.of(op(4, "once")));
+    assertThat(nodeA.reset(name).toCompletableFuture().join()).isEqualTo(4);
+
+    WriteResult retry = write(nodeA, name, List.of(op(4, "once")));
+
+    assertThat(retry.outcome(0)).isEqualTo(Outcome.DUPLICATE);
+    assertThat(nodeA.get(name).toCompletableFuture().join()).isZero();
+    List<String> idKeys = admin.sync().keys(keys.counter(name) + ":i:*");
+    assertThat(idKeys).hasSize(1);
+    long ttlMillis = admin.sync().pttl(idKeys.get(0));
+    assertThat(ttlMillis).isBetween(Duration.ofMinutes(10).toMillis(), Duration.ofMinutes(20).toMillis());
+  }
+
+  @Test
+  void aTokenMakesAResendApplyNothing() {
+    String name = TestNames.unique("token");
+    WriteToken token = new WriteToken("test-" + name, name);
+    IncrementWrite write = new IncrementWrite(List.of(new CounterOps(name, ops(3, 4))), token);
+
+    WriteResult first = nodeA.write(write).toCompletableFuture().join();
+    WriteResult resend = nodeA.write(new IncrementWrite(List.of(new CounterOps(name, ops(4))), token))
+        .toCompletableFuture().join();
+
+    assertThat(first.value(1)).isEqualTo(7);
+    assertThat(resend.outcome(0)).isEqualTo(Outcome.ALREADY_APPLIED);
+    assertThat(nodeA.get(name).toCompletableFuture().join()).isEqualTo(7);
+  }
+
+  @Test
+  void namesThatLookLikeOtherKeysNeverShareStorage() {
+    String base = TestNames.unique("v");
+    List<String> names = List.of(base, base + "}", "{" + base + "}", base + "%7D", base + "}:i:0", base + ":w:x",
+        base + "\u0000", base + " ", base + "\uD83D\uDE00", "node:1" + base, base + "%");
+    for (int i = 0; i < names.size(); i++) {
+      write(nodeA, names.get(i), List.of(op(i + 1, "same-id")));
+    }
+    List<Long> values = nodeA.getAll(names).toCompletableFuture().join();
+    for (int i = 0; i < names.size(); i++) {
+      assertThat(values.get(i)).as("counter %s", names.get(i)).isEqualTo(i + 1);
+    }
+  }
+
+  @Test
+  void survivesAScriptCacheFlush() {
+    String name = TestNames.unique("noscript");
+    write(nodeA, name, List.of(1L));
+    admin.sync().scriptFlush();
+
+    assertThat(write(nodeA, name, List.of(1L)).value(0)).isEqualTo(2);
+    assertThat(nodeA.reset(name).toCompletableFuture().join()).isEqualTo(2);
+  }
+
+  @Test
+  void readsOfUnknownCountersAreZero() {
+    String name = TestNames.unique("unknown");
+    assertThat(nodeA.get(name).toCompletableFuture().join()).isZero();
+    assertThat(nodeA.shards(name).toCompletableFuture().join()).isEmpty();
+    assertThat(nodeA.reset(name).toCompletableFuture().join()).isZero();
+    assertThat(nodeA.getAll(List.of(name, name)).toCompletableFuture().join()).containsExactly(0L, 0L);
+  }
+
+  @Test
+  void shardsAreStoredAsDecimalStringsInOneHashPerCounter() {
+    String name = TestNames.unique("layout");
+    write(nodeA, name, List.of(Long.MIN_VALUE + 1));
+    write(nodeB, name, List.of(12L));
+
+    RedisCommands<String, String> sync = admin.sync();
+    Map<String, String> hash = sync.hgetall(keys.counter(name));
+    assertThat(hash).containsExactlyInAnyOrderEntriesOf(Map.of("1", Long.toString(Long.MIN_VALUE + 1), "2", "12"));
+  }
+
+  private static boolean fits(BigInteger value) {
+    return value.compareTo(MIN) >= 0 && value.compareTo(MAX) <= 0;
+  }
+
+  private static WriteResult write(RedisCounterStore store, String name, List<?> deltasOrOps) {
+    List<IncrementOp> ops = new ArrayList<>();
+    for (Object item : deltasOrOps) {
+      ops.add(item instanceof IncrementOp op ? op : op((Long) item, ""));
+    }
+    return store.write(new IncrementWrite(List.of(new CounterOps(name, ops)), null)).toCompletableFuture().join();
+  }
+
+  private static List<IncrementOp> ops(long... deltas) {
+    List<IncrementOp> ops = new ArrayList<>();
+    for (long delta : deltas) {
+      ops.add(op(delta, ""));
+    }
+    return ops;
+  }
+
+  private static IncrementOp op(long delta, String requestId) {
+    return new IncrementOp() {
+      @Override
+      public long delta() {
+        return delta;
+      }
+
+      @Override
+      public String requestId() {
+        return requestId;
+      }
+    };
+  }
+}
