@@ -100,6 +100,11 @@ public final class ServerConfig {
       description = "Largest request message accepted; a full 10,000-item batch fits in the default (default: ${DEFAULT-VALUE}).")
   private int maxMessageSize;
 
+  @Option(names = "--handler-executor", defaultValue = "direct", hidden = true, paramLabel = "direct|pool",
+      description = "Where gRPC runs handlers: on the transport threads (direct) or on gRPC's default pool. "
+          + "Handlers never block, and direct measured faster; kept for benchmarking.")
+  private String handlerExecutor;
+
   private ServerConfig() {}
 
   /**
@@ -145,6 +150,8 @@ public final class ServerConfig {
     check(flushLinger.compareTo(Duration.ofSeconds(1)) <= 0, "--flush-linger must be at most 1s, was " + flushLinger);
     check(!redisTimeout.isZero(), "--redis-timeout must be positive");
     check(!healthInterval.isZero(), "--health-interval must be positive");
+    check(handlerExecutor.equals("direct") || handlerExecutor.equals("pool"),
+        "--handler-executor must be direct or pool, was " + handlerExecutor);
     check(maxMessageSize >= 1024, "--max-message-size must be at least 1024 bytes, was " + maxMessageSize);
     if (!redis.isBlank()) {
       check(redis.startsWith("redis://") || redis.startsWith("rediss://") || redis.startsWith("redis-socket://")
@@ -224,6 +231,11 @@ public final class ServerConfig {
 
   public int maxMessageSize() {
     return maxMessageSize;
+  }
+
+  /** True when handlers run on the transport threads (the default). */
+  public boolean directExecutor() {
+    return handlerExecutor.equals("direct");
   }
 
   /** Prints the implementation version from the jar manifest. */

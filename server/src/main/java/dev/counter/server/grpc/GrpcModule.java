@@ -28,10 +28,12 @@ public final class GrpcModule extends AbstractModule {
     NettyServerBuilder builder = config.host()
         .map(host -> NettyServerBuilder.forAddress(new InetSocketAddress(host, config.port())))
         .orElseGet(() -> NettyServerBuilder.forPort(config.port()));
+    if (config.directExecutor()) {
+      // Handlers never block (work is queued to the batcher or the async store), so they run on
+      // the transport threads and skip a hand-off per call.
+      builder.directExecutor();
+    }
     return builder
-        // Handlers never block (work is queued to the batcher or the async store), so they run on
-        // the transport threads and skip a hand-off per call.
-        .directExecutor()
         .addService(ServerInterceptors.intercept(service, inFlight))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())

@@ -1,0 +1,88 @@
+package dev.counter.cli;
+
+import dev.counter.cli.bench.BenchCommand;
+import dev.counter.client.CounterClient;
+import java.time.Duration;
+import io.grpc.StatusRuntimeException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * {@code counter}: increments, reads and resets counters from a shell, and load-tests the service
+ * ({@code counter bench}). A failed call prints one line with its gRPC status to stderr and exits
+ * with the status code's number (UNAVAILABLE exits 14); usage errors exit 2.
+ */
+@Command(
+    name = "counter",
+    mixinStandardHelpOptions = true,
+    versionProvider = CounterCli.Version.class,
+    description = "Talks to counter.v1.CounterService.",
+    subcommands = {IncCommand.class, GetCommand.class, ResetCommand.class, BenchCommand.class},
+    usageHelpAutoWidth = true)
+public final class CounterCli {
+  @Option(names = "--target", defaultValue = "127.0.0.1:9090", paramLabel = "HOST:PORT", scope = ScopeType.INHERIT,
+      description = "Server to call: host:port or dns:///host:port (default: ${DEFAULT-VALUE}).")
+  String target;
+
+  @Option(names = "--deadline", defaultValue = "5s", converter = DurationOption.class, paramLabel = "DURATION",
+      scope = ScopeType.INHERIT, description = "Deadline of each call, e.g. 500ms, 5s (default: ${DEFAULT-VALUE}).")
+  Duration deadline;
+
+  @Option(names = "--buffered", scope = ScopeType.INHERIT,
+      description = "Increments return once the server accepted them into its buffer (no value).")
+  boolean buffered;
+
+  private CounterCli() {}
+
+  public String target() {
+    return target;
+  }
+
+  public Duration deadline() {
+    return deadline;
+  }
+
+  public boolean buffered() {
+    return buffered;
+  }
+
+  /** A client with these settings (retries on, as for any user of CounterClient). */
+  public CounterClient client() {
+    return CounterClient.newBuilder().target(target).deadline(deadline).build();
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+  }
+
+  /** Runs the CLI with the given streams and returns its exit code (for tests). */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine commandLine = new CommandLine(new CounterCli());
+    commandLine.setOut(out);
+    commandLine.setErr(err);
+    commandLine.setExecutionExceptionHandler((error, cli, parseResult) -> {
+      if (error instanceof StatusRuntimeException status) {
+        cli.getErr().println(StatusLine.format(status));
+        return status.getStatus().getCode().value();
+      }
+      if (error instanceof CliFailure failure) {
+        cli.getErr().println("error: " + failure.getMessage());
+        return failure.exitCode();
+      }
+      throw error;
+    });
+    return commandLine.execute(args);
+  }
+
+  /** Prints the implementation version from the jar manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = CounterCli.class.getPackage().getImplementationVersion();
+      return new String[] {"counter " + (version == null ? "dev" : version)};
+    }
+  }
+}
