@@ -61,6 +61,8 @@ public final class CounterCli {
   /** Runs the CLI with the given streams and returns its exit code (for tests). */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
     CommandLine commandLine = new CommandLine(new CounterCli());
+    // A flag given twice takes its last value, so wrappers and aliases can append overrides.
+    commandLine.setOverwrittenOptionsAllowed(true);
     commandLine.setOut(out);
     commandLine.setErr(err);
     commandLine.setExecutionExceptionHandler((error, cli, parseResult) -> {

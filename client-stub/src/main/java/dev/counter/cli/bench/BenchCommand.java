@@ -151,7 +151,9 @@ public final class BenchCommand implements Callable<Integer> {
     if (verify) {
       try (CounterClient client = CounterClient.newBuilder().target(cli.target())
           .deadline(Duration.ofSeconds(30)).build()) {
-        verification = Verifier.verify(client, names, ledger, Duration.ofSeconds(30));
+        // Buffered increments become visible at their flush; durable ones already are.
+        Duration settle = durabilityMode == Durability.DURABILITY_BUFFERED ? Duration.ofSeconds(30) : Duration.ZERO;
+        verification = Verifier.verify(client, names, ledger, settle);
       }
     }
     PrintWriter out = spec.commandLine().getOut();
