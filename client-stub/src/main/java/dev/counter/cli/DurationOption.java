@@ -6,7 +6,11 @@ import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/** Parses {@code 250ms}, {@code 10s}, {@code 5m}, {@code 1h} or ISO-8601 ({@code PT10S}). */
+/**
+ * Parses durations as people write them: {@code 250ms}, {@code 10s}, {@code 5m}, {@code 1h}, or
+ * ISO-8601 ({@code PT10S}); negative or malformed values are rejected with a message that shows
+ * the format. Used by the CLI and by the server's configuration.
+ */
 public final class DurationOption implements ITypeConverter<Duration> {
   private static final Pattern SIMPLE = Pattern.compile("(\\d+)(ms|s|m|h)");
 

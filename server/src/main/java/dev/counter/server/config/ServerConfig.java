@@ -1,5 +1,6 @@
 package dev.counter.server.config;
 
+import dev.counter.cli.DurationOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -56,7 +57,7 @@ public final class ServerConfig {
       description = "Highest node id a node may lease; bounds the shards per counter (default: ${DEFAULT-VALUE}).")
   private int maxNodeId;
 
-  @Option(names = "--node-lease-ttl", defaultValue = "30s", converter = DurationConverter.class, paramLabel = "DURATION",
+  @Option(names = "--node-lease-ttl", defaultValue = "30s", converter = DurationOption.class, paramLabel = "DURATION",
       description = "How long a leased node id outlives a node that stopped renewing it (default: ${DEFAULT-VALUE}).")
   private Duration nodeLeaseTtl;
 
@@ -64,7 +65,7 @@ public final class ServerConfig {
       description = "Prefix of every Redis key this service writes, so it can share a Redis (default: ${DEFAULT-VALUE}).")
   private String keyPrefix;
 
-  @Option(names = "--idempotency-window", defaultValue = "10m", converter = DurationConverter.class, paramLabel = "DURATION",
+  @Option(names = "--idempotency-window", defaultValue = "10m", converter = DurationOption.class, paramLabel = "DURATION",
       description = "How long a request_id is remembered for deduplicating retries (default: ${DEFAULT-VALUE}).")
   private Duration idempotencyWindow;
 
@@ -72,7 +73,7 @@ public final class ServerConfig {
       description = "Increments a node may hold before they are written; beyond it calls get RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE}).")
   private int maxPending;
 
-  @Option(names = "--flush-linger", defaultValue = "0ms", converter = DurationConverter.class, paramLabel = "DURATION",
+  @Option(names = "--flush-linger", defaultValue = "0ms", converter = DurationOption.class, paramLabel = "DURATION",
       description = "Minimum time between two flushes of the same lane; 0 flushes as soon as the previous one completes (default: ${DEFAULT-VALUE}).")
   private Duration flushLinger;
 
@@ -80,15 +81,15 @@ public final class ServerConfig {
       description = "Most increments carried by one Redis script call; bigger flushes are split (default: ${DEFAULT-VALUE}).")
   private int flushMaxOps;
 
-  @Option(names = "--redis-timeout", defaultValue = "2s", converter = DurationConverter.class, paramLabel = "DURATION",
+  @Option(names = "--redis-timeout", defaultValue = "2s", converter = DurationOption.class, paramLabel = "DURATION",
       description = "Time a Redis command may take before it fails and its calls get UNAVAILABLE (default: ${DEFAULT-VALUE}).")
   private Duration redisTimeout;
 
-  @Option(names = "--health-interval", defaultValue = "1s", converter = DurationConverter.class, paramLabel = "DURATION",
+  @Option(names = "--health-interval", defaultValue = "1s", converter = DurationOption.class, paramLabel = "DURATION",
       description = "How often Redis is pinged to drive the health status (default: ${DEFAULT-VALUE}).")
   private Duration healthInterval;
 
-  @Option(names = "--shutdown-grace", defaultValue = "30s", converter = DurationConverter.class, paramLabel = "DURATION",
+  @Option(names = "--shutdown-grace", defaultValue = "30s", converter = DurationOption.class, paramLabel = "DURATION",
       description = "On SIGTERM, time allowed to finish calls in flight and flush every buffer (default: ${DEFAULT-VALUE}).")
   private Duration shutdownGrace;
 
@@ -130,7 +131,7 @@ public final class ServerConfig {
     // A flag given twice takes its last value, so wrappers can append overrides.
     commandLine.setOverwrittenOptionsAllowed(true);
     commandLine.setDefaultValueProvider(new EnvironmentDefaultProvider(environment));
-    commandLine.registerConverter(Duration.class, new DurationConverter());
+    commandLine.registerConverter(Duration.class, new DurationOption());
     return commandLine;
   }
 

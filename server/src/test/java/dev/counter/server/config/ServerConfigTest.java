@@ -3,6 +3,7 @@ package dev.counter.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.counter.cli.DurationOption;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -112,12 +113,13 @@ class ServerConfigTest {
 
   @Test
   void durations() {
-    assertThat(DurationConverter.parse("250ms")).isEqualTo(Duration.ofMillis(250));
-    assertThat(DurationConverter.parse("2s")).isEqualTo(Duration.ofSeconds(2));
-    assertThat(DurationConverter.parse("10m")).isEqualTo(Duration.ofMinutes(10));
-    assertThat(DurationConverter.parse("1h")).isEqualTo(Duration.ofHours(1));
-    assertThat(DurationConverter.parse("PT1.5S")).isEqualTo(Duration.ofMillis(1500));
-    assertThatThrownBy(() -> DurationConverter.parse("-PT1S")).hasMessageContaining("not a duration");
-    assertThatThrownBy(() -> DurationConverter.parse("5 minutes")).hasMessageContaining("not a duration");
+    DurationOption durations = new DurationOption();
+    assertThat(durations.convert("250ms")).isEqualTo(Duration.ofMillis(250));
+    assertThat(durations.convert("2s")).isEqualTo(Duration.ofSeconds(2));
+    assertThat(durations.convert("10m")).isEqualTo(Duration.ofMinutes(10));
+    assertThat(durations.convert("1h")).isEqualTo(Duration.ofHours(1));
+    assertThat(durations.convert("PT1.5S")).isEqualTo(Duration.ofMillis(1500));
+    assertThatThrownBy(() -> durations.convert("-PT1S")).hasMessageContaining("not a duration");
+    assertThatThrownBy(() -> durations.convert("5 minutes")).hasMessageContaining("not a duration");
   }
 }
