@@ -1,5 +1,6 @@
 package dev.counter.server.batching;
 
+import dev.counter.server.store.IncrementWrite;
 import dev.counter.server.store.WriteResult;
 import java.util.ArrayList;
 import java.util.List;
@@ -106,23 +107,31 @@ final class FlushLane {
     if (writes.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    CompletableFuture<?>[] sent = new CompletableFuture<?>[writes.size()];
-    for (int i = 0; i < sent.length; i++) {
-      sent[i] = send(writes.get(i));
+    List<CompletableFuture<WriteResult>> results = send(writes);
+    CompletableFuture<?>[] handled = new CompletableFuture<?>[writes.size()];
+    for (int i = 0; i < handled.length; i++) {
+      PlannedWrite write = writes.get(i);
+      handled[i] = results.get(i).handle((result, error) -> {
+        batcher.complete(write, result, error);
+        return null;
+      });
     }
-    return CompletableFuture.allOf(sent);
+    return CompletableFuture.allOf(handled);
   }
 
-  private CompletableFuture<Void> send(PlannedWrite write) {
-    CompletableFuture<WriteResult> stage;
-    try {
-      stage = batcher.store().write(write.write()).toCompletableFuture();
-    } catch (RuntimeException e) {
-      stage = CompletableFuture.failedFuture(e);
+  private List<CompletableFuture<WriteResult>> send(List<PlannedWrite> writes) {
+    List<IncrementWrite> storeWrites = new ArrayList<>(writes.size());
+    for (PlannedWrite write : writes) {
+      storeWrites.add(write.write());
     }
-    return stage.handle((result, error) -> {
-      batcher.complete(this, write, result, error);
-      return null;
-    });
+    try {
+      return batcher.store().write(storeWrites);
+    } catch (RuntimeException e) {
+      List<CompletableFuture<WriteResult>> failed = new ArrayList<>(writes.size());
+      for (int i = 0; i < writes.size(); i++) {
+        failed.add(CompletableFuture.failedFuture(e));
+      }
+      return failed;
+    }
   }
 }

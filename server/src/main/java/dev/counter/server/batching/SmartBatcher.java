@@ -35,7 +35,7 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
     this.store = requireNonNull(store, "store is null");
     this.settings = requireNonNull(settings, "settings is null");
     this.budget = new PendingBudget(settings.maxPending());
-    this.planner = new WritePlanner(settings.maxOpsPerWrite());
+    this.planner = new WritePlanner(store, settings.maxOpsPerWrite());
     this.lanes = new AtomicReferenceArray<>(store.laneCount());
     this.timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread thread = new Thread(runnable, "counter-batcher-timer");
@@ -155,10 +155,10 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
   }
 
   /** Hands the outcome of one write to its increments' listeners. */
-  void complete(FlushLane lane, PlannedWrite write, WriteResult result, Throwable error) {
+  void complete(PlannedWrite write, WriteResult result, Throwable error) {
     List<PendingIncrement> increments = write.increments();
     if (error != null) {
-      failed(lane, write, unwrap(error));
+      failed(write, unwrap(error));
       return;
     }
     for (int i = 0; i < increments.size(); i++) {
@@ -178,7 +178,7 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
     budget.release(increments.size());
   }
 
-  private void failed(FlushLane lane, PlannedWrite write, Throwable error) {
+  private void failed(PlannedWrite write, Throwable error) {
     int resolved = 0;
     for (PendingIncrement increment : write.increments()) {
       if (!increment.buffered()) {
@@ -200,7 +200,9 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
       log.warn("write of {} buffered increments failed ({}); resending every {} ms at most until it is applied",
           resend.increments().size(), error.toString(), settings.maxRetryBackoff().toMillis());
     }
-    schedule(() -> lane.resend(resend), delayNanos, TimeUnit.NANOSECONDS);
+    // Routed again when due: after a failover the counters may belong to another lane.
+    String anchor = resend.write().counters().get(0).name();
+    schedule(() -> lane(anchor).resend(resend), delayNanos, TimeUnit.NANOSECONDS);
   }
 
   private long backoffNanos(int attempt) {

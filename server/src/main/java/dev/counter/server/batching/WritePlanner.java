@@ -2,6 +2,7 @@ package dev.counter.server.batching;
 
 import dev.counter.server.store.CounterOps;
 import dev.counter.server.store.IncrementWrite;
+import dev.counter.server.store.IncrementWriter;
 import dev.counter.server.store.WriteToken;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,17 +13,20 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Turns the increments drained from one lane into store writes: grouped per counter (keeping
- * arrival order within a counter), packed into writes of at most {@code maxOpsPerWrite}
- * increments. A counter with more increments than that spans consecutive writes, which the store
- * applies in order. Writes that carry buffered increments get a {@link WriteToken}.
+ * arrival order within a counter), counters packed by write group into writes of at most
+ * {@code maxOpsPerWrite} increments. A counter with more increments than that spans consecutive
+ * writes, which the store applies in order. Writes that carry buffered increments get a
+ * {@link WriteToken}.
  */
 final class WritePlanner {
+  private final IncrementWriter store;
   private final int maxOpsPerWrite;
   /** Distinguishes this process's tokens from those of any other process, past or present. */
   private final String incarnation = Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
   private final AtomicLong sequence = new AtomicLong();
 
-  WritePlanner(int maxOpsPerWrite) {
+  WritePlanner(IncrementWriter store, int maxOpsPerWrite) {
+    this.store = store;
     this.maxOpsPerWrite = maxOpsPerWrite;
   }
 
@@ -35,9 +39,10 @@ final class WritePlanner {
       byCounter.computeIfAbsent(increment.name(), name -> new ArrayList<>(4)).add(increment);
     }
     List<PlannedWrite> writes = new ArrayList<>();
-    Packer packer = new Packer(writes);
-    byCounter.forEach(packer::add);
-    packer.emit();
+    Map<Integer, Packer> byGroup = new LinkedHashMap<>();
+    byCounter.forEach((name, ops) ->
+        byGroup.computeIfAbsent(store.groupOf(name), group -> new Packer(writes)).add(name, ops));
+    byGroup.values().forEach(Packer::emit);
     return writes;
   }
 

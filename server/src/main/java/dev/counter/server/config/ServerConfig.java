@@ -49,6 +49,27 @@ public final class ServerConfig {
           + "persistence under --data-dir, for development.")
   private String redis;
 
+  @Option(names = "--redis-cluster", defaultValue = "", paramLabel = "URIS",
+      description = "Redis Cluster seed nodes, comma-separated: redis://h1:7000,redis://h2:7001 (rediss:// for TLS). "
+          + "Topology is refreshed periodically and on MOVED/ASK redirects and reconnects.")
+  private String redisCluster;
+
+  @Option(names = "--cluster-refresh-period", defaultValue = "5s", converter = DurationOption.class,
+      paramLabel = "DURATION",
+      description = "How often the Redis Cluster topology is re-read, besides adaptive refreshes (default: ${DEFAULT-VALUE}).")
+  private Duration clusterRefreshPeriod;
+
+  @Option(names = "--replica-acks", defaultValue = "0", paramLabel = "N",
+      description = "A durable write completes only once N replicas acknowledged it (Redis WAIT), so a failover "
+          + "cannot lose it (default: ${DEFAULT-VALUE}).")
+  private int replicaAcks;
+
+  @Option(names = "--replica-ack-timeout", defaultValue = "1s", converter = DurationOption.class,
+      paramLabel = "DURATION",
+      description = "How long a write waits for --replica-acks; its calls then fail with UNAVAILABLE (they may have "
+          + "been applied; a retry with the same request_id is safe) (default: ${DEFAULT-VALUE}).")
+  private Duration replicaAckTimeout;
+
   @Option(names = "--node-id", paramLabel = "N",
       description = "Pin this node's shard id instead of leasing a free one from Redis (default: lease).")
   private Integer nodeId;
@@ -154,6 +175,18 @@ public final class ServerConfig {
     check(handlerExecutor.equals("direct") || handlerExecutor.equals("pool"),
         "--handler-executor must be direct or pool, was " + handlerExecutor);
     check(maxMessageSize >= 1024, "--max-message-size must be at least 1024 bytes, was " + maxMessageSize);
+    check(redis.isBlank() || redisCluster.isBlank(), "give either --redis or --redis-cluster, not both");
+    check(replicaAcks >= 0 && replicaAcks <= 16, "--replica-acks must be between 0 and 16, was " + replicaAcks);
+    // WAIT is a Redis command too: it must be able to time out on its own before the client gives up.
+    check(!replicaAckTimeout.isZero() && (replicaAcks == 0 || replicaAckTimeout.compareTo(redisTimeout) < 0),
+        "--replica-ack-timeout must be positive and below --redis-timeout (" + redisTimeout + "), was "
+            + replicaAckTimeout);
+    check(clusterRefreshPeriod.compareTo(Duration.ofMillis(100)) >= 0,
+        "--cluster-refresh-period must be at least 100ms, was " + clusterRefreshPeriod);
+    for (String seed : clusterSeeds()) {
+      check(seed.startsWith("redis://") || seed.startsWith("rediss://"),
+          "--redis-cluster takes redis:// or rediss:// URIs, was " + seed);
+    }
     if (!redis.isBlank()) {
       check(redis.startsWith("redis://") || redis.startsWith("rediss://") || redis.startsWith("redis-socket://")
               || redis.startsWith("redis-sentinel://") || redis.startsWith("rediss-sentinel://"),
@@ -176,9 +209,36 @@ public final class ServerConfig {
     return host.isBlank() ? Optional.empty() : Optional.of(host);
   }
 
-  /** The configured Redis URI, or empty when the server should start its own development Redis. */
+  /**
+   * The configured Redis URI, or empty when running on a cluster or when the server should start
+   * its own development Redis (neither --redis nor --redis-cluster given).
+   */
   public Optional<String> redisUri() {
     return redis.isBlank() ? Optional.empty() : Optional.of(redis.trim());
+  }
+
+  /** Redis Cluster seed URIs; empty when not running on a cluster. */
+  public java.util.List<String> clusterSeeds() {
+    java.util.List<String> seeds = new java.util.ArrayList<>();
+    for (String seed : redisCluster.split(",")) {
+      if (!seed.isBlank()) {
+        seeds.add(seed.trim());
+      }
+    }
+    return seeds;
+  }
+
+  public Duration clusterRefreshPeriod() {
+    return clusterRefreshPeriod;
+  }
+
+  /** Replicas that must acknowledge each durable write (0: none). */
+  public int replicaAcks() {
+    return replicaAcks;
+  }
+
+  public Duration replicaAckTimeout() {
+    return replicaAckTimeout;
   }
 
   /** The pinned node id, or empty to lease one. */

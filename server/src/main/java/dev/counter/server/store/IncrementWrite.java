@@ -6,8 +6,8 @@ import java.util.List;
 import javax.annotation.Nullable;
 
 /**
- * One atomic unit of increments for the store: every counter in it lives in the same lane
- * ({@link IncrementWriter#laneOf}), and the store applies all of it or none of it.
+ * One atomic unit of increments for the store: every counter in it is in the same write group
+ * ({@link IncrementWriter#groupOf}), and the store applies all of it or none of it.
  *
  * @param counters the counters and their increments, in order
  * @param token when present, resending this write (or a subset of it) applies it only once

@@ -15,7 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToIntFunction;
@@ -257,12 +256,19 @@ class SmartBatcherTest {
       }
 
       @Override
-      public CompletionStage<WriteResult> write(IncrementWrite write) {
+      public int groupOf(String name) {
+        return 0;
+      }
+
+      @Override
+      public List<CompletableFuture<WriteResult>> write(List<IncrementWrite> writes) {
         if (offered.get() < total) {
           offered.incrementAndGet();
           self[0].offer(durable("a", 1, recorder));
         }
-        return CompletableFuture.failedFuture(new StoreUnavailableException("not connected"));
+        return writes.stream()
+            .map(w -> CompletableFuture.<WriteResult>failedFuture(new StoreUnavailableException("not connected")))
+            .toList();
       }
     };
     SmartBatcher batcher = batcher(refusing, 1_000_000, 100);
@@ -275,8 +281,25 @@ class SmartBatcherTest {
   }
 
   @Test
+  void aWriteOnlyHoldsCountersOfOneGroup() {
+    ManualWriter writer = new ManualWriter(name -> 0, 1, name -> name.charAt(0));
+    SmartBatcher batcher = batcher(writer, 100, 100);
+    Recorder recorder = new Recorder();
+    batcher.offer(durable("x0", 1, recorder));
+    batcher.offer(durable("a1", 1, recorder));
+    batcher.offer(durable("b1", 1, recorder));
+    batcher.offer(durable("a2", 1, recorder));
+    writer.applyNext();
+
+    List<ManualWriter.Call> flush = writer.calls.subList(1, writer.calls.size());
+    assertThat(flush).hasSize(2);
+    assertThat(flush.get(0).write.counters()).extracting(CounterOps::name).containsExactly("a1", "a2");
+    assertThat(flush.get(1).write.counters()).extracting(CounterOps::name).containsExactly("b1");
+  }
+
+  @Test
   void lanesFlushIndependently() {
-    ManualWriter writer = new ManualWriter(name -> name.startsWith("x") ? 0 : 1, 2);
+    ManualWriter writer = new ManualWriter(name -> name.startsWith("x") ? 0 : 1, 2, name -> 0);
     SmartBatcher batcher = batcher(writer, 100, 100);
     Recorder recorder = new Recorder();
     batcher.offer(durable("x1", 1, recorder));
@@ -374,15 +397,17 @@ class SmartBatcherTest {
     private final Map<String, Long> counters = new HashMap<>();
     private final ToIntFunction<String> lanes;
     private final int laneCount;
+    private final ToIntFunction<String> groups;
     private int next;
 
     ManualWriter() {
-      this(name -> 0, 1);
+      this(name -> 0, 1, name -> 0);
     }
 
-    ManualWriter(ToIntFunction<String> lanes, int laneCount) {
+    ManualWriter(ToIntFunction<String> lanes, int laneCount, ToIntFunction<String> groups) {
       this.lanes = lanes;
       this.laneCount = laneCount;
+      this.groups = groups;
     }
 
     @Override
@@ -396,10 +421,19 @@ class SmartBatcherTest {
     }
 
     @Override
-    public CompletionStage<WriteResult> write(IncrementWrite write) {
-      Call call = new Call(write, new CompletableFuture<>(), System.nanoTime());
-      calls.add(call);
-      return call.future;
+    public int groupOf(String name) {
+      return groups.applyAsInt(name);
+    }
+
+    @Override
+    public List<CompletableFuture<WriteResult>> write(List<IncrementWrite> writes) {
+      List<CompletableFuture<WriteResult>> futures = new ArrayList<>();
+      for (IncrementWrite write : writes) {
+        Call call = new Call(write, new CompletableFuture<>(), System.nanoTime());
+        calls.add(call);
+        futures.add(call.future);
+      }
+      return futures;
     }
 
     boolean hasUnresolved() {

@@ -33,6 +33,21 @@ class ServerConfigTest {
     assertThat(config.shutdownGrace()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.dataDir()).isEqualTo(Path.of("./data"));
     assertThat(config.maxMessageSize()).isEqualTo(8 * 1024 * 1024);
+    assertThat(config.clusterSeeds()).isEmpty();
+    assertThat(config.clusterRefreshPeriod()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(config.replicaAcks()).isZero();
+    assertThat(config.replicaAckTimeout()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(config.directExecutor()).isTrue();
+  }
+
+  @Test
+  void clusterSettings() {
+    ServerConfig config = ServerConfig.parse(Map.of("COUNTER_REPLICA_ACKS", "1"),
+        "--redis-cluster", "redis://127.0.0.1:7000, redis://127.0.0.1:7001", "--replica-ack-timeout", "250ms");
+    assertThat(config.clusterSeeds()).containsExactly("redis://127.0.0.1:7000", "redis://127.0.0.1:7001");
+    assertThat(config.redisUri()).isEmpty();
+    assertThat(config.replicaAcks()).isEqualTo(1);
+    assertThat(config.replicaAckTimeout()).isEqualTo(Duration.ofMillis(250));
   }
 
   @Test
@@ -97,6 +112,12 @@ class ServerConfigTest {
         .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--node-id");
     assertThatThrownBy(() -> ServerConfig.parse(Map.of("COUNTER_PORT", "x")))
         .isInstanceOf(CommandLine.ParameterException.class);
+    assertThatThrownBy(() -> ServerConfig.parse(Map.of(), "--redis", "redis://a:1", "--redis-cluster", "redis://b:2"))
+        .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("not both");
+    assertThatThrownBy(() -> ServerConfig.parse(Map.of(), "--replica-acks", "1", "--replica-ack-timeout", "3s"))
+        .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--replica-ack-timeout");
+    assertThatThrownBy(() -> ServerConfig.parse(Map.of(), "--redis-cluster", "10.0.0.1:7000"))
+        .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--redis-cluster");
   }
 
   @Test

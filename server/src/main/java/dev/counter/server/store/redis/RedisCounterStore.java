@@ -7,10 +7,12 @@ import dev.counter.server.store.CounterStore;
 import dev.counter.server.store.IncrementOp;
 import dev.counter.server.store.IncrementWrite;
 import dev.counter.server.store.ShardSum;
+import dev.counter.server.store.StoreUnavailableException;
 import dev.counter.server.store.WriteResult;
 import dev.counter.server.store.WriteResult.Outcome;
 import dev.counter.server.store.WriteToken;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,60 +26,158 @@ import java.util.function.Supplier;
 /**
  * The {@link CounterStore} on Redis (layout in {@link CounterKeys}): one hash per counter with a
  * field per node; writes run {@code flush.lua}, reads sum {@code HVALS} exactly in Java.
+ *
+ * <p>With {@code replicaAcks > 0} the writes of a flush go to the connection of each slot's
+ * master and, once they completed, one {@code WAIT replicaAcks timeout} on that same connection
+ * must confirm them before any of them is reported applied.
  */
 public final class RedisCounterStore implements CounterStore {
   private final RedisGateway redis;
   private final CounterKeys keys;
   private final NodeIdentity node;
   private final String windowMillis;
+  private final int replicaAcks;
+  private final long replicaAckTimeoutMillis;
   private final LuaScript flushScript = LuaScript.load("flush");
   private final LuaScript resetScript = LuaScript.load("reset");
 
-  public RedisCounterStore(RedisGateway redis, CounterKeys keys, NodeIdentity node, Duration idempotencyWindow) {
+  public RedisCounterStore(RedisGateway redis, CounterKeys keys, NodeIdentity node, Duration idempotencyWindow,
+      int replicaAcks, Duration replicaAckTimeout) {
     this.redis = requireNonNull(redis, "redis is null");
     this.keys = requireNonNull(keys, "keys is null");
     this.node = requireNonNull(node, "node is null");
     this.windowMillis = Long.toString(idempotencyWindow.toMillis());
+    this.replicaAcks = replicaAcks;
+    this.replicaAckTimeoutMillis = replicaAckTimeout.toMillis();
   }
 
   @Override
   public int laneOf(String name) {
-    return 0;
+    return redis.isCluster() ? redis.laneOf(slotOf(name)) : 0;
   }
 
   @Override
   public int laneCount() {
-    return 1;
+    return redis.laneCount();
   }
 
   @Override
-  public CompletionStage<WriteResult> write(IncrementWrite write) {
-    return call(() -> {
-      List<CounterOps> counters = write.counters();
-      int opCount = write.opCount();
-      WriteToken token = write.token();
-      String[] keyArgs = new String[counters.size() + 1];
-      keyArgs[0] = token == null
-          ? keys.counter(counters.get(0).name())
-          : keys.writeToken(token.anchorName(), token.id());
-      String[] args = new String[3 + counters.size() + 2 * opCount];
-      args[0] = node.require();
-      args[1] = windowMillis;
-      args[2] = token == null ? "0" : "1";
-      int a = 3;
-      for (int k = 0; k < counters.size(); k++) {
-        CounterOps counter = counters.get(k);
-        keyArgs[k + 1] = keys.counter(counter.name());
-        List<? extends IncrementOp> ops = counter.ops();
-        args[a++] = Integer.toString(ops.size());
-        for (IncrementOp op : ops) {
-          args[a++] = Long.toString(op.delta());
-          args[a++] = op.requestId();
+  public int groupOf(String name) {
+    return redis.isCluster() ? slotOf(name) : 0;
+  }
+
+  private int slotOf(String name) {
+    return SlotHash.getSlot(keys.counter(name));
+  }
+
+  @Override
+  public List<CompletableFuture<WriteResult>> write(List<IncrementWrite> writes) {
+    if (replicaAcks > 0) {
+      return writeAndWait(writes);
+    }
+    List<CompletableFuture<WriteResult>> results = new ArrayList<>(writes.size());
+    for (IncrementWrite write : writes) {
+      // Routed by key: on a cluster Lettuce follows MOVED and ASK.
+      results.add(call(() -> writeOn(redis.async(), write)).toCompletableFuture());
+    }
+    return results;
+  }
+
+  /** Sends each slot's writes to its master, then WAITs once per master for the replicas. */
+  private List<CompletableFuture<WriteResult>> writeAndWait(List<IncrementWrite> writes) {
+    List<CompletableFuture<WriteResult>> results = new ArrayList<>(writes.size());
+    Map<Integer, List<Integer>> indexesBySlot = new LinkedHashMap<>();
+    for (int i = 0; i < writes.size(); i++) {
+      results.add(new CompletableFuture<>());
+      indexesBySlot.computeIfAbsent(groupOf(writes.get(i).counters().get(0).name()), slot -> new ArrayList<>()).add(i);
+    }
+    List<List<Integer>> slotIndexes = new ArrayList<>(indexesBySlot.values());
+    List<CompletableFuture<RedisGateway.WriteTarget>> targets = new ArrayList<>(slotIndexes.size());
+    indexesBySlot.keySet().forEach(slot -> targets.add(redis.writeTarget(slot).toCompletableFuture()));
+    CompletableFuture.allOf(targets.toArray(CompletableFuture<?>[]::new)).whenComplete((ignored, unused) -> {
+      // Several slots usually share a master: one WAIT per master covers all of them.
+      Map<String, RedisGateway.WriteTarget> targetById = new LinkedHashMap<>();
+      Map<String, List<Integer>> indexesById = new LinkedHashMap<>();
+      for (int t = 0; t < targets.size(); t++) {
+        Throwable error = failure(targets.get(t));
+        if (error != null) {
+          slotIndexes.get(t).forEach(i -> results.get(i).completeExceptionally(error));
+          continue;
         }
+        RedisGateway.WriteTarget target = targets.get(t).join();
+        targetById.putIfAbsent(target.id(), target);
+        indexesById.computeIfAbsent(target.id(), id -> new ArrayList<>()).addAll(slotIndexes.get(t));
       }
-      return flushScript.<List<Object>>run(redis.async(), ScriptOutputType.MULTI, keyArgs, args)
-          .thenApply(reply -> parseWriteReply(reply, opCount));
+      indexesById.forEach((id, indexes) -> writeAndWaitOn(targetById.get(id), writes, indexes, results));
     });
+    return results;
+  }
+
+  /** The classified failure of a completed future, or null when it succeeded. */
+  private static Throwable failure(CompletableFuture<?> future) {
+    return future.isCompletedExceptionally() ? RedisErrors.classify(future.handle((value, e) -> e).join()) : null;
+  }
+
+  private void writeAndWaitOn(RedisGateway.WriteTarget target, List<IncrementWrite> writes, List<Integer> indexes,
+      List<CompletableFuture<WriteResult>> results) {
+    List<CompletableFuture<WriteResult>> applied = new ArrayList<>(indexes.size());
+    for (int i : indexes) {
+      applied.add(call(() -> writeOn(target.commands(), writes.get(i))).toCompletableFuture());
+    }
+    // WAIT only after every script completed (a NOSCRIPT retry included), on the same connection,
+    // so that it covers all of them.
+    CompletableFuture.allOf(applied.toArray(CompletableFuture<?>[]::new))
+        .handle((ignored, error) -> null)
+        .thenCompose(ignored -> call(() -> target.commands().waitForReplication(replicaAcks, replicaAckTimeoutMillis)))
+        .whenComplete((acknowledged, waitError) -> {
+          Throwable failure = waitError != null ? RedisErrors.classify(waitError)
+              : acknowledged < replicaAcks ? new StoreUnavailableException("only " + acknowledged + " of "
+                  + replicaAcks + " replicas acknowledged the write within " + replicaAckTimeoutMillis + " ms; it was "
+                  + "applied on the master but a failover could lose it") : null;
+          if (failure != null) {
+            redis.refreshTopology();
+          }
+          for (int k = 0; k < indexes.size(); k++) {
+            CompletableFuture<WriteResult> result = results.get(indexes.get(k));
+            CompletableFuture<WriteResult> script = applied.get(k);
+            Throwable scriptFailure = failure(script);
+            if (scriptFailure != null) {
+              result.completeExceptionally(scriptFailure);
+            } else if (failure != null) {
+              result.completeExceptionally(failure);
+            } else {
+              result.complete(script.join());
+            }
+          }
+        });
+  }
+
+  private CompletionStage<WriteResult> writeOn(RedisClusterAsyncCommands<String, String> commands,
+      IncrementWrite write) {
+    List<CounterOps> counters = write.counters();
+    int opCount = write.opCount();
+    WriteToken token = write.token();
+    String[] keyArgs = new String[counters.size() + 1];
+    keyArgs[0] = token == null
+        ? keys.counter(counters.get(0).name())
+        : keys.writeToken(token.anchorName(), token.id());
+    String[] args = new String[3 + counters.size() + 2 * opCount];
+    args[0] = node.require();
+    args[1] = windowMillis;
+    args[2] = token == null ? "0" : "1";
+    int a = 3;
+    for (int k = 0; k < counters.size(); k++) {
+      CounterOps counter = counters.get(k);
+      keyArgs[k + 1] = keys.counter(counter.name());
+      List<? extends IncrementOp> ops = counter.ops();
+      args[a++] = Integer.toString(ops.size());
+      for (IncrementOp op : ops) {
+        args[a++] = Long.toString(op.delta());
+        args[a++] = op.requestId();
+      }
+    }
+    return flushScript.<List<Object>>run(commands, ScriptOutputType.MULTI, keyArgs, args)
+        .thenApply(reply -> parseWriteReply(reply, opCount));
   }
 
   static WriteResult parseWriteReply(List<Object> reply, int opCount) {

@@ -1,17 +1,19 @@
 package dev.counter.server.store.redis;
 
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import java.util.concurrent.CompletionStage;
 
 /**
- * The connection(s) to Redis every Redis component shares. Commands are pipelined on one
- * connection, in order, at most once (never replayed after a reconnect: a replayed increment
- * script could apply twice).
+ * The connection(s) to Redis every Redis component shares: one standalone server (or the master
+ * a Sentinel names) or a Redis Cluster. Commands are sent at most once: never replayed after a
+ * reconnect, because a replayed increment script could apply twice.
  */
 public interface RedisGateway extends AutoCloseable {
   /**
-   * Asynchronous commands. Throws {@link dev.counter.server.store.StoreUnavailableException} until
-   * the first connection is established; afterwards Lettuce reconnects by itself and commands
-   * issued while disconnected fail at once.
+   * Asynchronous commands, routed by key on a cluster. Throws
+   * {@link dev.counter.server.store.StoreUnavailableException} until the first connection is
+   * established; afterwards Lettuce reconnects by itself and commands issued while disconnected
+   * fail at once.
    */
   RedisClusterAsyncCommands<String, String> async();
 
@@ -21,6 +23,36 @@ public interface RedisGateway extends AutoCloseable {
   /** Starts connecting in the background; calls {@code onConnected} once, on first success. */
   void start(Runnable onConnected);
 
+  /** True for a Redis Cluster, where one script may only touch keys of one slot. */
+  boolean isCluster();
+
+  /** The lane of a slot: one per master on a cluster (so a failing master holds back only its slots), else 0. */
+  int laneOf(int slot);
+
+  /** The most lanes {@link #laneOf} returns. */
+  int laneCount();
+
+  /**
+   * The connection that takes the writes of {@code slot} and on which WAIT then covers them: the
+   * slot's current master on a cluster. Every command of one write and its WAIT must go to the
+   * same target.
+   */
+  CompletionStage<WriteTarget> writeTarget(int slot);
+
+  /** Asks for a fresh cluster topology (after a redirect or a failed write); no-op standalone. */
+  void refreshTopology();
+
+  /** Extra readiness beyond PING: on a cluster, {@code cluster_state:ok}. */
+  CompletionStage<Boolean> clusterHealthy();
+
   @Override
   void close();
+
+  /**
+   * A connection writes can be pipelined on and then waited for.
+   *
+   * @param id identifies the server (a cluster node id, or "standalone")
+   * @param commands commands on that one connection
+   */
+  record WriteTarget(String id, RedisClusterAsyncCommands<String, String> commands) {}
 }

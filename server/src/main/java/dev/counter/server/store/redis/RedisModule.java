@@ -15,8 +15,14 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,20 +37,12 @@ public final class RedisModule extends AbstractModule {
     bind(NodeIdentity.class).in(Singleton.class);
   }
 
-  /** The development Redis, started only when no Redis is configured. */
+  /** The development Redis, started only when neither --redis nor --redis-cluster is given. */
   @Provides
   @Singleton
   Optional<DevRedisServer> devRedis(ServerConfig config) {
-    return config.redisUri().isPresent() ? Optional.empty() : Optional.of(DevRedisServer.start(config.dataDir()));
-  }
-
-  @Provides
-  @Singleton
-  RedisURI redisUri(ServerConfig config, Optional<DevRedisServer> devRedis) {
-    String uri = config.redisUri().orElseGet(() -> devRedis.orElseThrow().uri());
-    RedisURI redisUri = RedisURI.create(uri);
-    redisUri.setTimeout(config.redisTimeout());
-    return redisUri;
+    boolean configured = config.redisUri().isPresent() || !config.clusterSeeds().isEmpty();
+    return configured ? Optional.empty() : Optional.of(DevRedisServer.start(config.dataDir()));
   }
 
   @Provides
@@ -55,7 +53,43 @@ public final class RedisModule extends AbstractModule {
 
   @Provides
   @Singleton
-  ClientOptions clientOptions(ServerConfig config) {
+  AbstractRedisClient client(ServerConfig config, ClientResources resources, Optional<DevRedisServer> devRedis) {
+    List<String> seeds = config.clusterSeeds();
+    if (!seeds.isEmpty()) {
+      List<RedisURI> uris = new ArrayList<>();
+      for (String seed : seeds) {
+        uris.add(uri(seed, config));
+      }
+      RedisClusterClient cluster = RedisClusterClient.create(resources, uris);
+      cluster.setOptions(ClusterClientOptions.builder(clientOptions(config))
+          .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+              .enablePeriodicRefresh(config.clusterRefreshPeriod())
+              // MOVED/ASK redirects, reconnect attempts and unknown nodes trigger a refresh, at
+              // most once a second, so a failover is picked up within seconds.
+              .enableAllAdaptiveRefreshTriggers()
+              .adaptiveRefreshTriggersTimeout(Duration.ofSeconds(1))
+              .refreshTriggersReconnectAttempts(2)
+              .build())
+          .build());
+      return cluster;
+    }
+    RedisClient client = RedisClient.create(resources, standaloneUri(config, devRedis));
+    client.setOptions(clientOptions(config));
+    return client;
+  }
+
+  /** --redis, or the development Redis when none is configured. */
+  private static RedisURI standaloneUri(ServerConfig config, Optional<DevRedisServer> devRedis) {
+    return uri(config.redisUri().orElseGet(() -> devRedis.orElseThrow().uri()), config);
+  }
+
+  private static RedisURI uri(String uri, ServerConfig config) {
+    RedisURI redisUri = RedisURI.create(uri);
+    redisUri.setTimeout(config.redisTimeout());
+    return redisUri;
+  }
+
+  private static ClientOptions clientOptions(ServerConfig config) {
     return ClientOptions.builder()
         .autoReconnect(true)
         // Commands issued while disconnected fail at once (UNAVAILABLE) instead of queueing.
@@ -71,20 +105,6 @@ public final class RedisModule extends AbstractModule {
 
   @Provides
   @Singleton
-  RedisClient redisClient(ClientResources resources, RedisURI uri, ClientOptions options) {
-    RedisClient client = RedisClient.create(resources, uri);
-    client.setOptions(options);
-    return client;
-  }
-
-  @Provides
-  @Singleton
-  AbstractRedisClient abstractClient(RedisClient client) {
-    return client;
-  }
-
-  @Provides
-  @Singleton
   @Maintenance
   ScheduledExecutorService maintenance() {
     return Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -96,8 +116,13 @@ public final class RedisModule extends AbstractModule {
 
   @Provides
   @Singleton
-  RedisGateway gateway(RedisClient client, RedisURI uri, @Maintenance ScheduledExecutorService maintenance) {
-    return new StandaloneRedisGateway(client, uri, maintenance);
+  RedisGateway gateway(AbstractRedisClient client, ServerConfig config, Optional<DevRedisServer> devRedis,
+      @Maintenance ScheduledExecutorService maintenance) {
+    if (client instanceof RedisClusterClient cluster) {
+      return new ClusterRedisGateway(cluster, maintenance);
+    }
+    return new StandaloneRedisGateway((RedisClient) client, standaloneUri(config, devRedis), maintenance,
+        config.replicaAcks() > 0);
   }
 
   @Provides
@@ -109,7 +134,8 @@ public final class RedisModule extends AbstractModule {
   @Provides
   @Singleton
   RedisCounterStore store(RedisGateway gateway, CounterKeys keys, NodeIdentity node, ServerConfig config) {
-    return new RedisCounterStore(gateway, keys, node, config.idempotencyWindow());
+    return new RedisCounterStore(gateway, keys, node, config.idempotencyWindow(), config.replicaAcks(),
+        config.replicaAckTimeout());
   }
 
   @Provides

@@ -9,15 +9,18 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One pipelined Lettuce connection to a standalone Redis (or to the master a Sentinel names).
- * The first connection is retried in the background until it succeeds, so a node can start while
- * Redis is still coming up and report NOT_SERVING meanwhile.
+ * A standalone Redis (or the master a Sentinel names): one pipelined connection for everything,
+ * plus, when writes wait for replicas, a second one for writes so that a blocking WAIT never
+ * holds reads back. The first connection is retried in the background until it succeeds, so a
+ * node can start while Redis is still coming up and report NOT_SERVING meanwhile.
  */
 final class StandaloneRedisGateway implements RedisGateway {
   private static final Logger log = LoggerFactory.getLogger(StandaloneRedisGateway.class);
@@ -26,13 +29,21 @@ final class StandaloneRedisGateway implements RedisGateway {
   private final RedisClient client;
   private final RedisURI uri;
   private final ScheduledExecutorService maintenance;
+  private final boolean separateWriteConnection;
   private volatile StatefulRedisConnection<String, String> connection;
+  private volatile StatefulRedisConnection<String, String> writeConnection;
   private volatile boolean closed;
 
-  StandaloneRedisGateway(RedisClient client, RedisURI uri, ScheduledExecutorService maintenance) {
+  /**
+   * @param separateWriteConnection true when writes are followed by WAIT (which blocks its
+   *     connection until replicas acknowledge)
+   */
+  StandaloneRedisGateway(RedisClient client, RedisURI uri, ScheduledExecutorService maintenance,
+      boolean separateWriteConnection) {
     this.client = requireNonNull(client, "client is null");
     this.uri = requireNonNull(uri, "uri is null");
     this.maintenance = requireNonNull(maintenance, "maintenance is null");
+    this.separateWriteConnection = separateWriteConnection;
   }
 
   @Override
@@ -45,7 +56,9 @@ final class StandaloneRedisGateway implements RedisGateway {
       return;
     }
     try {
-      connection = client.connect(StringCodec.UTF8, uri);
+      StatefulRedisConnection<String, String> main = client.connect(StringCodec.UTF8, uri);
+      writeConnection = separateWriteConnection ? client.connect(StringCodec.UTF8, uri) : main;
+      connection = main;
       log.info("connected to Redis at {}", RedisUris.describe(uri));
       onConnected.run();
     } catch (RuntimeException e) {
@@ -62,11 +75,7 @@ final class StandaloneRedisGateway implements RedisGateway {
 
   @Override
   public RedisClusterAsyncCommands<String, String> async() {
-    StatefulRedisConnection<String, String> current = connection;
-    if (current == null) {
-      throw new StoreUnavailableException("not connected to Redis yet");
-    }
-    return current.async();
+    return require(connection).async();
   }
 
   @Override
@@ -76,11 +85,54 @@ final class StandaloneRedisGateway implements RedisGateway {
   }
 
   @Override
+  public boolean isCluster() {
+    return false;
+  }
+
+  @Override
+  public int laneOf(int slot) {
+    return 0;
+  }
+
+  @Override
+  public int laneCount() {
+    return 1;
+  }
+
+  @Override
+  public CompletionStage<WriteTarget> writeTarget(int slot) {
+    try {
+      return CompletableFuture.completedFuture(new WriteTarget("standalone", require(writeConnection).async()));
+    } catch (StoreUnavailableException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public void refreshTopology() {}
+
+  @Override
+  public CompletionStage<Boolean> clusterHealthy() {
+    return CompletableFuture.completedFuture(true);
+  }
+
+  private static StatefulRedisConnection<String, String> require(StatefulRedisConnection<String, String> current) {
+    if (current == null) {
+      throw new StoreUnavailableException("not connected to Redis yet");
+    }
+    return current;
+  }
+
+  @Override
   public void close() {
     closed = true;
-    StatefulRedisConnection<String, String> current = connection;
-    if (current != null) {
-      current.close();
+    StatefulRedisConnection<String, String> main = connection;
+    StatefulRedisConnection<String, String> writes = writeConnection;
+    if (writes != null && writes != main) {
+      writes.close();
+    }
+    if (main != null) {
+      main.close();
     }
   }
 }

@@ -46,7 +46,7 @@ class RedisCounterStoreIT {
   static void connect() {
     client = RedisClient.create(redis.uri());
     maintenance = Executors.newSingleThreadScheduledExecutor();
-    gateway = new StandaloneRedisGateway(client, io.lettuce.core.RedisURI.create(redis.uri()), maintenance);
+    gateway = new StandaloneRedisGateway(client, io.lettuce.core.RedisURI.create(redis.uri()), maintenance, false);
     gateway.start(() -> {});
     Await.until("connection", Duration.ofSeconds(10), gateway::isConnected);
     admin = client.connect();
@@ -57,7 +57,7 @@ class RedisCounterStoreIT {
   private static RedisCounterStore store(int nodeId) {
     NodeIdentity identity = new NodeIdentity();
     identity.set(nodeId);
-    return new RedisCounterStore(gateway, keys, identity, Duration.ofMinutes(10));
+    return new RedisCounterStore(gateway, keys, identity, Duration.ofMinutes(10), 0, Duration.ofSeconds(1));
   }
 
   @AfterAll
@@ -125,7 +125,7 @@ class RedisCounterStoreIT {
     IncrementWrite write = new IncrementWrite(List.of(
         new CounterOps(full, ops(1, 1, -5)),
         new CounterOps(other, ops(3))), null);
-    WriteResult result = nodeA.write(write).toCompletableFuture().join();
+    WriteResult result = apply(nodeA, write);
 
     assertThat(result.outcome(0)).isEqualTo(Outcome.APPLIED);
     assertThat(result.value(0)).isEqualTo(Long.MAX_VALUE);
@@ -157,9 +157,8 @@ class RedisCounterStoreIT {
     String name = TestNames.unique("idem");
     IncrementWrite first = new IncrementWrite(List.of(new CounterOps(name, List.of(
         op(5, "r1"), op(5, "r1"), op(1, "")))), null);
-    WriteResult result = nodeA.write(first).toCompletableFuture().join();
-    WriteResult retryOnB = nodeB.write(new IncrementWrite(List.of(new CounterOps(name, List.of(op(5, "r1")))), null))
-        .toCompletableFuture().join();
+    WriteResult result = apply(nodeA, first);
+    WriteResult retryOnB = apply(nodeB, new IncrementWrite(List.of(new CounterOps(name, List.of(op(5, "r1")))), null));
     WriteResult sameIdOtherCounter = write(nodeB, TestNames.unique("elsewhere"), List.of(op(2, "r1")));
 
     assertThat(result.outcome(0)).isEqualTo(Outcome.APPLIED);
@@ -195,9 +194,8 @@ class RedisCounterStoreIT {
     WriteToken token = new WriteToken("test-" + name, name);
     IncrementWrite write = new IncrementWrite(List.of(new CounterOps(name, ops(3, 4))), token);
 
-    WriteResult first = nodeA.write(write).toCompletableFuture().join();
-    WriteResult resend = nodeA.write(new IncrementWrite(List.of(new CounterOps(name, ops(4))), token))
-        .toCompletableFuture().join();
+    WriteResult first = apply(nodeA, write);
+    WriteResult resend = apply(nodeA, new IncrementWrite(List.of(new CounterOps(name, ops(4))), token));
 
     assertThat(first.value(1)).isEqualTo(7);
     assertThat(resend.outcome(0)).isEqualTo(Outcome.ALREADY_APPLIED);
@@ -248,6 +246,11 @@ class RedisCounterStoreIT {
     assertThat(hash).containsExactlyInAnyOrderEntriesOf(Map.of("1", Long.toString(Long.MIN_VALUE + 1), "2", "12"));
   }
 
+  /** Applies one write as a flush of its own. */
+  private static WriteResult apply(RedisCounterStore store, IncrementWrite write) {
+    return store.write(List.of(write)).get(0).join();
+  }
+
   private static boolean fits(BigInteger value) {
     return value.compareTo(MIN) >= 0 && value.compareTo(MAX) <= 0;
   }
@@ -257,7 +260,7 @@ class RedisCounterStoreIT {
     for (Object item : deltasOrOps) {
       ops.add(item instanceof IncrementOp op ? op : op((Long) item, ""));
     }
-    return store.write(new IncrementWrite(List.of(new CounterOps(name, ops)), null)).toCompletableFuture().join();
+    return apply(store, new IncrementWrite(List.of(new CounterOps(name, ops)), null));
   }
 
   private static List<IncrementOp> ops(long... deltas) {

@@ -1,0 +1,151 @@
+package dev.counter.server.store.redis;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.counter.server.store.StoreUnavailableException;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.codec.StringCodec;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Redis Cluster through Lettuce's cluster client: commands are routed by slot (MOVED and ASK
+ * are followed by Lettuce), the topology is refreshed periodically and on redirects, reconnects
+ * and unknown nodes. Lanes are per master, numbered in the order masters are first seen.
+ */
+final class ClusterRedisGateway implements RedisGateway {
+  private static final Logger log = LoggerFactory.getLogger(ClusterRedisGateway.class);
+  private static final Duration MAX_CONNECT_BACKOFF = Duration.ofSeconds(2);
+  /** Lanes beyond this are shared (modulo): far more masters than any cluster runs. */
+  static final int MAX_LANES = 256;
+
+  private final RedisClusterClient client;
+  private final ScheduledExecutorService maintenance;
+  private final Map<String, Integer> laneByMaster = new ConcurrentHashMap<>();
+  private final AtomicInteger nextLane = new AtomicInteger();
+  private volatile StatefulRedisClusterConnection<String, String> connection;
+  private volatile boolean closed;
+
+  ClusterRedisGateway(RedisClusterClient client, ScheduledExecutorService maintenance) {
+    this.client = requireNonNull(client, "client is null");
+    this.maintenance = requireNonNull(maintenance, "maintenance is null");
+  }
+
+  @Override
+  public void start(Runnable onConnected) {
+    maintenance.execute(() -> connect(onConnected, 0));
+  }
+
+  private void connect(Runnable onConnected, int attempt) {
+    if (closed) {
+      return;
+    }
+    try {
+      connection = client.connect(StringCodec.UTF8);
+      log.info("connected to Redis Cluster ({} masters)", connection.getPartitions().stream()
+          .filter(node -> node.is(RedisClusterNode.NodeFlag.UPSTREAM)).count());
+      onConnected.run();
+    } catch (RuntimeException e) {
+      long delay = Math.min(MAX_CONNECT_BACKOFF.toMillis(), 100L << Math.min(attempt, 5));
+      if (attempt % 10 == 0) {
+        log.warn("cannot connect to Redis Cluster ({}); retrying every {} ms", e.getMessage(),
+            MAX_CONNECT_BACKOFF.toMillis());
+      }
+      if (!closed) {
+        maintenance.schedule(() -> connect(onConnected, attempt + 1), delay, TimeUnit.MILLISECONDS);
+      }
+    }
+  }
+
+  private StatefulRedisClusterConnection<String, String> require() {
+    StatefulRedisClusterConnection<String, String> current = connection;
+    if (current == null) {
+      throw new StoreUnavailableException("not connected to Redis Cluster yet");
+    }
+    return current;
+  }
+
+  @Override
+  public RedisClusterAsyncCommands<String, String> async() {
+    return require().async();
+  }
+
+  @Override
+  public boolean isConnected() {
+    StatefulRedisClusterConnection<String, String> current = connection;
+    return current != null && current.isOpen();
+  }
+
+  @Override
+  public boolean isCluster() {
+    return true;
+  }
+
+  @Override
+  public int laneOf(int slot) {
+    StatefulRedisClusterConnection<String, String> current = connection;
+    RedisClusterNode master = current == null ? null : current.getPartitions().getMasterBySlot(slot);
+    if (master == null) {
+      return 0;
+    }
+    return laneByMaster.computeIfAbsent(master.getNodeId(), id -> nextLane.getAndIncrement() % MAX_LANES);
+  }
+
+  @Override
+  public int laneCount() {
+    return MAX_LANES;
+  }
+
+  @Override
+  public CompletionStage<WriteTarget> writeTarget(int slot) {
+    StatefulRedisClusterConnection<String, String> current;
+    try {
+      current = require();
+    } catch (StoreUnavailableException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    RedisClusterNode master = current.getPartitions().getMasterBySlot(slot);
+    if (master == null) {
+      refreshTopology();
+      return CompletableFuture.failedFuture(new StoreUnavailableException("no master serves slot " + slot));
+    }
+    return current.getConnectionAsync(master.getNodeId())
+        .thenApply(node -> new WriteTarget(master.getNodeId(), node.async()));
+  }
+
+  @Override
+  public void refreshTopology() {
+    if (connection != null && !client.isTopologyRefreshInProgress()) {
+      client.refreshPartitionsAsync();
+    }
+  }
+
+  @Override
+  public CompletionStage<Boolean> clusterHealthy() {
+    try {
+      return require().async().clusterInfo().thenApply(info -> info.contains("cluster_state:ok"));
+    } catch (StoreUnavailableException e) {
+      return CompletableFuture.completedFuture(false);
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    StatefulRedisClusterConnection<String, String> current = connection;
+    if (current != null) {
+      current.close();
+    }
+  }
+}
