@@ -24,7 +24,8 @@ import picocli.CommandLine.ScopeType;
     usageHelpAutoWidth = true)
 public final class CounterCli {
   @Option(names = "--target", defaultValue = "127.0.0.1:9090", paramLabel = "HOST:PORT", scope = ScopeType.INHERIT,
-      description = "Server to call: host:port or dns:///host:port (default: ${DEFAULT-VALUE}).")
+      description = "Server(s) to call: host:port, dns:///host:port or host1:port1,host2:port2 (round robin) "
+          + "(default: ${DEFAULT-VALUE}).")
   String target;
 
   @Option(names = "--deadline", defaultValue = "5s", converter = DurationOption.class, paramLabel = "DURATION",

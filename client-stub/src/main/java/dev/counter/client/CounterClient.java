@@ -62,7 +62,11 @@ public final class CounterClient implements AutoCloseable {
     this.async = CounterServiceGrpc.newFutureStub(channel);
   }
 
-  /** A client over a new plaintext channel to {@code target} ({@code host:port} or {@code dns:///host:port}). */
+  /**
+   * A client over a new plaintext channel to {@code target}: {@code host:port},
+   * {@code dns:///host:port} (every address the name resolves to) or a comma-separated list
+   * {@code host1:port1,host2:port2}; calls are balanced round robin.
+   */
   public static CounterClient forTarget(String target) {
     return newBuilder().target(target).build();
   }
@@ -241,7 +245,10 @@ public final class CounterClient implements AutoCloseable {
 
     private Builder() {}
 
-    /** Where to connect: {@code host:port}, or {@code dns:///host:port} to balance over every address. */
+    /**
+     * Where to connect: {@code host:port}, {@code dns:///host:port} to balance over every address
+     * of a name, or {@code host1:port1,host2:port2} to balance over a list.
+     */
     public Builder target(String target) {
       this.target = requireNonNull(target, "target is null");
       return this;
@@ -291,7 +298,7 @@ public final class CounterClient implements AutoCloseable {
       if (channel != null) {
         return new CounterClient(channel, null, deadline);
       }
-      io.grpc.ManagedChannelBuilder<?> builder = Grpc.newChannelBuilder(target, credentials)
+      io.grpc.ManagedChannelBuilder<?> builder = Grpc.newChannelBuilder(Targets.toGrpcTarget(target), credentials)
           .defaultServiceConfig(ClientServiceConfig.serviceConfig(maxAttempts))
           .enableRetry()
           .maxInboundMessageSize(16 * 1024 * 1024);

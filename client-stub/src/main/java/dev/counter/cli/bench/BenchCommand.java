@@ -4,6 +4,7 @@ import dev.counter.cli.CliFailure;
 import dev.counter.cli.CounterCli;
 import dev.counter.cli.DurationOption;
 import dev.counter.client.CounterClient;
+import dev.counter.client.Targets;
 import dev.counter.v1.Durability;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
@@ -218,7 +219,7 @@ public final class BenchCommand implements Callable<Integer> {
   private List<ManagedChannel> openChannels() {
     List<ManagedChannel> open = new ArrayList<>(channels);
     for (int i = 0; i < channels; i++) {
-      open.add(NettyChannelBuilder.forTarget(cli.target())
+      open.add(NettyChannelBuilder.forTarget(Targets.toGrpcTarget(cli.target()))
           .usePlaintext()
           // Completions run on the transport thread and issue the next call from there.
           .directExecutor()

@@ -77,6 +77,17 @@ public final class RedisProcess implements AutoCloseable {
     }
   }
 
+  /** True when {@code port} can be bound on 127.0.0.1 right now. */
+  public static boolean isFree(int port) {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(false);
+      socket.bind(new InetSocketAddress("127.0.0.1", port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   private void awaitReady() {
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     while (System.nanoTime() < deadline) {

@@ -9,6 +9,8 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.StringCodec;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -23,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * A Redis Cluster through Lettuce's cluster client: commands are routed by slot (MOVED and ASK
  * are followed by Lettuce), the topology is refreshed periodically and on redirects, reconnects
  * and unknown nodes. Lanes are per master, numbered in the order masters are first seen.
+ *
+ * <p>Lettuce opens the connection to each node lazily, and with REJECT_COMMANDS (which keeps
+ * writes at most once) it rejects commands that wait for such a connection. The connections to
+ * every master are therefore opened before the node reports ready, and again whenever the
+ * topology changes (a promoted replica is a new master).
  */
 final class ClusterRedisGateway implements RedisGateway {
   private static final Logger log = LoggerFactory.getLogger(ClusterRedisGateway.class);
@@ -32,14 +39,17 @@ final class ClusterRedisGateway implements RedisGateway {
 
   private final RedisClusterClient client;
   private final ScheduledExecutorService maintenance;
+  private final Duration connectTimeout;
   private final Map<String, Integer> laneByMaster = new ConcurrentHashMap<>();
   private final AtomicInteger nextLane = new AtomicInteger();
   private volatile StatefulRedisClusterConnection<String, String> connection;
+  private volatile reactor.core.Disposable topologyListener;
   private volatile boolean closed;
 
-  ClusterRedisGateway(RedisClusterClient client, ScheduledExecutorService maintenance) {
+  ClusterRedisGateway(RedisClusterClient client, ScheduledExecutorService maintenance, Duration connectTimeout) {
     this.client = requireNonNull(client, "client is null");
     this.maintenance = requireNonNull(maintenance, "maintenance is null");
+    this.connectTimeout = requireNonNull(connectTimeout, "connectTimeout is null");
   }
 
   @Override
@@ -52,8 +62,17 @@ final class ClusterRedisGateway implements RedisGateway {
       return;
     }
     try {
-      connection = client.connect(StringCodec.UTF8);
-      log.info("connected to Redis Cluster ({} masters)", connection.getPartitions().stream()
+      StatefulRedisClusterConnection<String, String> connected = client.connect(StringCodec.UTF8);
+      topologyListener = client.getResources().eventBus().get()
+          .filter(event -> event instanceof io.lettuce.core.cluster.event.ClusterTopologyChangedEvent)
+          .subscribe(event -> connectToMasters(connected));
+      try {
+        connectToMasters(connected).get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        log.warn("not every Redis Cluster master is reachable yet: {}", e.toString());
+      }
+      connection = connected;
+      log.info("connected to Redis Cluster ({} masters)", connected.getPartitions().stream()
           .filter(node -> node.is(RedisClusterNode.NodeFlag.UPSTREAM)).count());
       onConnected.run();
     } catch (RuntimeException e) {
@@ -66,6 +85,17 @@ final class ClusterRedisGateway implements RedisGateway {
         maintenance.schedule(() -> connect(onConnected, attempt + 1), delay, TimeUnit.MILLISECONDS);
       }
     }
+  }
+
+  /** Opens (or reuses) the connection to every master, the same ones slot routing uses. */
+  private static CompletableFuture<Void> connectToMasters(StatefulRedisClusterConnection<String, String> cluster) {
+    List<CompletableFuture<?>> opening = new ArrayList<>();
+    for (RedisClusterNode node : cluster.getPartitions()) {
+      if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.is(RedisClusterNode.NodeFlag.FAIL)) {
+        opening.add(cluster.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort()));
+      }
+    }
+    return CompletableFuture.allOf(opening.toArray(CompletableFuture<?>[]::new));
   }
 
   private StatefulRedisClusterConnection<String, String> require() {
@@ -120,7 +150,8 @@ final class ClusterRedisGateway implements RedisGateway {
       refreshTopology();
       return CompletableFuture.failedFuture(new StoreUnavailableException("no master serves slot " + slot));
     }
-    return current.getConnectionAsync(master.getNodeId())
+    // By host and port: the same connection slot routing uses, already open.
+    return current.getConnectionAsync(master.getUri().getHost(), master.getUri().getPort())
         .thenApply(node -> new WriteTarget(master.getNodeId(), node.async()));
   }
 
@@ -143,6 +174,10 @@ final class ClusterRedisGateway implements RedisGateway {
   @Override
   public void close() {
     closed = true;
+    reactor.core.Disposable listener = topologyListener;
+    if (listener != null) {
+      listener.dispose();
+    }
     StatefulRedisClusterConnection<String, String> current = connection;
     if (current != null) {
       current.close();
