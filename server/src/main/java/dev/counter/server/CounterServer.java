@@ -55,13 +55,20 @@ public final class CounterServer {
     return grpcServer.getPort();
   }
 
-  /** Drains and stops, within the configured grace period. Idempotent. */
+  /**
+   * Drains and stops, within the configured grace period. Calls in flight get up to half of it,
+   * writing the remaining buffers what is left, minus a reserve for releasing the node id and
+   * closing connections. Idempotent.
+   */
   public synchronized void stop() {
     if (stopped) {
       return;
     }
     stopped = true;
-    long deadline = System.nanoTime() + shutdownGrace.toNanos();
+    long start = System.nanoTime();
+    long closeReserve = Math.min(Duration.ofSeconds(5).toNanos(), shutdownGrace.toNanos() / 5);
+    long deadline = start + shutdownGrace.toNanos() - closeReserve;
+    long callsDeadline = start + (shutdownGrace.toNanos() - closeReserve) / 2;
     log.info("draining: health NOT_SERVING, refusing new calls, finishing calls in flight (grace {})", shutdownGrace);
     health.startDraining();
     grpcServer.shutdown();
@@ -69,7 +76,7 @@ public final class CounterServer {
       // Counter calls in flight finish while the batcher keeps flushing. Long-lived streams
       // (health watches) are then cancelled rather than allowed to hold the drain, and whatever
       // is still buffered is written.
-      if (!inFlight.awaitIdle(Duration.ofNanos(remainingNanos(deadline)))) {
+      if (!inFlight.awaitIdle(Duration.ofNanos(remainingNanos(callsDeadline)))) {
         log.warn("{} calls still in flight at the end of the grace period are cancelled", inFlight.count());
       }
       grpcServer.shutdownNow();

@@ -13,13 +13,20 @@ import java.time.Duration;
  * @param retryBackoff first delay before a failed write of buffered increments is sent again;
  *     it doubles per attempt up to {@code maxRetryBackoff}
  * @param maxRetryBackoff longest delay between resends
+ * @param resendFor how long buffered increments are resent before they are given up as lost;
+ *     must stay well below the store's write-token lifetime, or a resend could apply twice
+ * @param writeTimeout a write whose outcome is unknown after this long counts as failed; a safety
+ *     net beneath the store's own timeouts, so no lane can stay blocked
  */
 public record BatcherSettings(
-    int maxPending, int maxOpsPerWrite, Duration linger, Duration retryBackoff, Duration maxRetryBackoff) {
+    int maxPending, int maxOpsPerWrite, Duration linger, Duration retryBackoff, Duration maxRetryBackoff,
+    Duration resendFor, Duration writeTimeout) {
   public BatcherSettings {
     requireNonNull(linger, "linger is null");
     requireNonNull(retryBackoff, "retryBackoff is null");
     requireNonNull(maxRetryBackoff, "maxRetryBackoff is null");
+    requireNonNull(resendFor, "resendFor is null");
+    requireNonNull(writeTimeout, "writeTimeout is null");
     if (maxPending < 1 || maxOpsPerWrite < 1) {
       throw new IllegalArgumentException("maxPending and maxOpsPerWrite must be positive");
     }

@@ -17,7 +17,10 @@ public final class BatchingModule extends AbstractModule {
   @Provides
   @Singleton
   SmartBatcher batcher(IncrementWriter store, ServerConfig config) {
+    // Write tokens live one idempotency window; resending for half of it keeps a wide margin.
+    Duration resendFor = config.idempotencyWindow().dividedBy(2);
+    Duration writeTimeout = config.redisTimeout().multipliedBy(2).plus(config.replicaAckTimeout()).plusSeconds(5);
     return new SmartBatcher(store, new BatcherSettings(config.maxPending(), config.flushMaxOps(),
-        config.flushLinger(), Duration.ofMillis(50), Duration.ofSeconds(1)));
+        config.flushLinger(), Duration.ofMillis(50), Duration.ofSeconds(1), resendFor, writeTimeout));
   }
 }

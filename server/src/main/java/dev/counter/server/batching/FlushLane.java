@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * hand-off; later flushes start on the thread that completed the previous one.
  *
  * <p>Thread-safe: {@link #flushing} is the only lock, and whoever holds it owns
- * {@link #lastFlushStartNanos}.
+ * {@link #lastFlushStartNanos} and {@link #flushedBefore}.
  */
 final class FlushLane {
   private final SmartBatcher batcher;
@@ -25,6 +25,7 @@ final class FlushLane {
   private final ConcurrentLinkedQueue<PlannedWrite> dueResends = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean flushing = new AtomicBoolean();
   private long lastFlushStartNanos;
+  private boolean flushedBefore;
 
   FlushLane(SmartBatcher batcher, long lingerNanos) {
     this.batcher = batcher;
@@ -45,7 +46,7 @@ final class FlushLane {
     // A flush that completed synchronously (say, the store refused it at once) loops here
     // instead of recursing, so a burst of instant failures cannot grow the stack.
     while (hasWork() && flushing.compareAndSet(false, true)) {
-      long wait = lingerNanos == 0 ? 0 : lastFlushStartNanos + lingerNanos - System.nanoTime();
+      long wait = lingerNanos == 0 || !flushedBefore ? 0 : lastFlushStartNanos + lingerNanos - System.nanoTime();
       if (wait > 0) {
         batcher.schedule(this::flushAndContinue, wait, TimeUnit.NANOSECONDS);
         return;
@@ -72,6 +73,7 @@ final class FlushLane {
    */
   private boolean flushHeld() {
     lastFlushStartNanos = System.nanoTime();
+    flushedBefore = true;
     CompletableFuture<Void> done;
     try {
       done = flushOnce();
@@ -111,7 +113,8 @@ final class FlushLane {
     CompletableFuture<?>[] handled = new CompletableFuture<?>[writes.size()];
     for (int i = 0; i < handled.length; i++) {
       PlannedWrite write = writes.get(i);
-      handled[i] = results.get(i).handle((result, error) -> {
+      // The store times its writes out itself; this only guards against one never completing.
+      handled[i] = results.get(i).orTimeout(batcher.writeTimeoutNanos(), TimeUnit.NANOSECONDS).handle((result, error) -> {
         batcher.complete(write, result, error);
         return null;
       });

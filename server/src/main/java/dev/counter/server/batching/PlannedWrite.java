@@ -9,9 +9,10 @@ import java.util.Map;
 
 /**
  * A store write together with the pending increments it carries, flattened in write order (the
- * order of {@link dev.counter.server.store.WriteResult} indexes), and how often it was sent.
+ * order of {@link dev.counter.server.store.WriteResult} indexes), how often it was sent, and when
+ * it was first sent ({@link System#nanoTime()}).
  */
-record PlannedWrite(IncrementWrite write, List<PendingIncrement> increments, int attempt) {
+record PlannedWrite(IncrementWrite write, List<PendingIncrement> increments, int attempt, long firstSentNanos) {
 
   /**
    * The buffered increments of this write, as a resend under the same token, or null when it
@@ -33,6 +34,6 @@ record PlannedWrite(IncrementWrite write, List<PendingIncrement> increments, int
       counters.add(new CounterOps(name, ops));
       flat.addAll(ops);
     });
-    return new PlannedWrite(new IncrementWrite(counters, write.token()), flat, attempt + 1);
+    return new PlannedWrite(new IncrementWrite(counters, write.token()), flat, attempt + 1, firstSentNanos);
   }
 }

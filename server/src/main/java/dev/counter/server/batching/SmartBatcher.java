@@ -3,6 +3,7 @@ package dev.counter.server.batching;
 import static java.util.Objects.requireNonNull;
 
 import dev.counter.server.store.IncrementWriter;
+import dev.counter.server.store.StoreUnavailableException;
 import dev.counter.server.store.WriteResult;
 import java.time.Duration;
 import java.util.List;
@@ -11,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -129,6 +131,10 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
     return planner;
   }
 
+  long writeTimeoutNanos() {
+    return settings.writeTimeout().toNanos();
+  }
+
   void schedule(Runnable task, long delay, TimeUnit unit) {
     try {
       timer.schedule(task, delay, unit);
@@ -193,6 +199,16 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
     budget.release(resolved);
     PlannedWrite resend = write.bufferedResend();
     if (resend == null) {
+      return;
+    }
+    // Only an outage is worth waiting out; a write Redis rejected (foreign data in a key, say)
+    // would fail the same way forever. And resends stop while the write token is surely alive.
+    boolean outage = error instanceof StoreUnavailableException || error instanceof TimeoutException;
+    long sentFor = System.nanoTime() - resend.firstSentNanos();
+    if (!outage || sentFor > settings.resendFor().toNanos()) {
+      log.error("{} buffered increments are lost: their write failed ({}){}", resend.increments().size(), error.toString(),
+          outage ? " and kept failing for " + settings.resendFor() : " and resending cannot help");
+      budget.release(resend.increments().size());
       return;
     }
     long delayNanos = backoffNanos(resend.attempt());

@@ -4,11 +4,11 @@ import dev.counter.server.store.CounterOps;
 import dev.counter.server.store.IncrementWrite;
 import dev.counter.server.store.IncrementWriter;
 import dev.counter.server.store.WriteToken;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -22,7 +22,7 @@ final class WritePlanner {
   private final IncrementWriter store;
   private final int maxOpsPerWrite;
   /** Distinguishes this process's tokens from those of any other process, past or present. */
-  private final String incarnation = Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
+  private final String incarnation = Long.toUnsignedString(new SecureRandom().nextLong(), 36);
   private final AtomicLong sequence = new AtomicLong();
 
   WritePlanner(IncrementWriter store, int maxOpsPerWrite) {
@@ -81,7 +81,7 @@ final class WritePlanner {
       WriteToken token = anyBuffered
           ? new WriteToken(incarnation + "-" + sequence.incrementAndGet(), counters.get(0).name())
           : null;
-      out.add(new PlannedWrite(new IncrementWrite(counters, token), flat, 1));
+      out.add(new PlannedWrite(new IncrementWrite(counters, token), flat, 1, System.nanoTime()));
       counters = new ArrayList<>();
       flat = new ArrayList<>();
       anyBuffered = false;

@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Test;
 
 class SmartBatcherTest {
   private static final Duration FAST_RETRY = Duration.ofMillis(5);
+  private static final Duration RESEND_FOR = Duration.ofSeconds(30);
+  private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
 
   private final List<SmartBatcher> batchers = new ArrayList<>();
 
@@ -194,6 +196,50 @@ class SmartBatcherTest {
   }
 
   @Test
+  void bufferedIncrementsAreNotResentWhenTheStoreRejectedTheWrite() {
+    ManualWriter writer = new ManualWriter();
+    SmartBatcher batcher = batcher(writer, 100, 100);
+    batcher.offer(buffered("a", 1, new Recorder()));
+
+    writer.failNext(new IllegalStateException("Redis rejected a command: ERR Error running script"));
+
+    assertThat(batcher.pending()).as("given up, not resent").isZero();
+    assertThat(writer.calls).hasSize(1);
+  }
+
+  @Test
+  void bufferedIncrementsAreGivenUpOnceTheirResendTimeIsOver() {
+    ManualWriter writer = new ManualWriter();
+    SmartBatcher batcher = new SmartBatcher(writer,
+        new BatcherSettings(100, 100, Duration.ZERO, FAST_RETRY, FAST_RETRY, Duration.ofMillis(200), WRITE_TIMEOUT));
+    batchers.add(batcher);
+    batcher.offer(buffered("a", 1, new Recorder()));
+
+    // Fail every attempt: resends continue until the 200 ms are over, then stop.
+    Await.until("the resends to stop", Duration.ofSeconds(10), () -> {
+      while (writer.hasUnresolved()) {
+        writer.failNext(new StoreUnavailableException("down"));
+      }
+      return batcher.pending() == 0;
+    });
+    assertThat(writer.calls.size()).isGreaterThan(2);
+  }
+
+  @Test
+  void aWriteThatNeverCompletesTimesOutInsteadOfBlockingItsLane() {
+    ManualWriter writer = new ManualWriter();
+    SmartBatcher batcher = new SmartBatcher(writer,
+        new BatcherSettings(100, 100, Duration.ZERO, FAST_RETRY, FAST_RETRY, RESEND_FOR, Duration.ofMillis(100)));
+    batchers.add(batcher);
+    Recorder recorder = new Recorder();
+    batcher.offer(durable("a", 1, recorder));
+    batcher.offer(durable("a", 1, recorder));
+
+    Await.until("the stuck write to time out", Duration.ofSeconds(5), () -> recorder.failures.size() == 1);
+    assertThat(writer.calls).as("the lane moved on").hasSize(2);
+  }
+
+  @Test
   void writesWithOnlyDurableIncrementsCarryNoToken() {
     ManualWriter writer = new ManualWriter();
     SmartBatcher batcher = batcher(writer, 100, 100);
@@ -314,7 +360,8 @@ class SmartBatcherTest {
   void lingerSpacesTheFlushesOfALane() {
     ManualWriter writer = new ManualWriter();
     SmartBatcher batcher = new SmartBatcher(writer,
-        new BatcherSettings(100, 100, Duration.ofMillis(100), FAST_RETRY, FAST_RETRY));
+        new BatcherSettings(100, 100, Duration.ofMillis(100), FAST_RETRY, FAST_RETRY, RESEND_FOR,
+            WRITE_TIMEOUT));
     batchers.add(batcher);
     Recorder recorder = new Recorder();
     batcher.offer(durable("a", 1, recorder));
@@ -331,7 +378,7 @@ class SmartBatcherTest {
 
   private SmartBatcher batcher(IncrementWriter writer, int maxPending, int maxOps) {
     SmartBatcher batcher = new SmartBatcher(writer,
-        new BatcherSettings(maxPending, maxOps, Duration.ZERO, FAST_RETRY, FAST_RETRY));
+        new BatcherSettings(maxPending, maxOps, Duration.ZERO, FAST_RETRY, FAST_RETRY, RESEND_FOR, WRITE_TIMEOUT));
     batchers.add(batcher);
     return batcher;
   }

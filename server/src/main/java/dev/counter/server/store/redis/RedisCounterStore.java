@@ -94,23 +94,34 @@ public final class RedisCounterStore implements CounterStore {
     List<List<Integer>> slotIndexes = new ArrayList<>(indexesBySlot.values());
     List<CompletableFuture<RedisGateway.WriteTarget>> targets = new ArrayList<>(slotIndexes.size());
     indexesBySlot.keySet().forEach(slot -> targets.add(redis.writeTarget(slot).toCompletableFuture()));
-    CompletableFuture.allOf(targets.toArray(CompletableFuture<?>[]::new)).whenComplete((ignored, unused) -> {
-      // Several slots usually share a master: one WAIT per master covers all of them.
-      Map<String, RedisGateway.WriteTarget> targetById = new LinkedHashMap<>();
-      Map<String, List<Integer>> indexesById = new LinkedHashMap<>();
-      for (int t = 0; t < targets.size(); t++) {
-        Throwable error = failure(targets.get(t));
-        if (error != null) {
-          slotIndexes.get(t).forEach(i -> results.get(i).completeExceptionally(error));
-          continue;
-        }
-        RedisGateway.WriteTarget target = targets.get(t).join();
-        targetById.putIfAbsent(target.id(), target);
-        indexesById.computeIfAbsent(target.id(), id -> new ArrayList<>()).addAll(slotIndexes.get(t));
-      }
-      indexesById.forEach((id, indexes) -> writeAndWaitOn(targetById.get(id), writes, indexes, results));
-    });
+    CompletableFuture.allOf(targets.toArray(CompletableFuture<?>[]::new)).whenComplete((ignored, unused) ->
+        completingAll(results, () -> {
+          // Several slots usually share a master: one WAIT per master covers all of them.
+          Map<String, RedisGateway.WriteTarget> targetById = new LinkedHashMap<>();
+          Map<String, List<Integer>> indexesById = new LinkedHashMap<>();
+          for (int t = 0; t < targets.size(); t++) {
+            Throwable error = failure(targets.get(t));
+            if (error != null) {
+              slotIndexes.get(t).forEach(i -> results.get(i).completeExceptionally(error));
+              continue;
+            }
+            RedisGateway.WriteTarget target = targets.get(t).join();
+            targetById.putIfAbsent(target.id(), target);
+            indexesById.computeIfAbsent(target.id(), id -> new ArrayList<>()).addAll(slotIndexes.get(t));
+          }
+          indexesById.forEach((id, indexes) -> writeAndWaitOn(targetById.get(id), writes, indexes, results));
+        }));
     return results;
+  }
+
+  /** Runs {@code body}; if it throws, every result it left incomplete fails instead of hanging. */
+  private static void completingAll(List<CompletableFuture<WriteResult>> results, Runnable body) {
+    try {
+      body.run();
+    } catch (RuntimeException e) {
+      Throwable error = RedisErrors.classify(e);
+      results.forEach(result -> result.completeExceptionally(error));
+    }
   }
 
   /** The classified failure of a completed future, or null when it succeeded. */
@@ -129,14 +140,11 @@ public final class RedisCounterStore implements CounterStore {
     CompletableFuture.allOf(applied.toArray(CompletableFuture<?>[]::new))
         .handle((ignored, error) -> null)
         .thenCompose(ignored -> call(() -> target.commands().waitForReplication(replicaAcks, replicaAckTimeoutMillis)))
-        .whenComplete((acknowledged, waitError) -> {
+        .whenComplete((acknowledged, waitError) -> completingAll(results, () -> {
           Throwable failure = waitError != null ? RedisErrors.classify(waitError)
               : acknowledged < replicaAcks ? new StoreUnavailableException("only " + acknowledged + " of "
                   + replicaAcks + " replicas acknowledged the write within " + replicaAckTimeoutMillis + " ms; it was "
                   + "applied on the master but a failover could lose it") : null;
-          if (failure != null) {
-            redis.refreshTopology();
-          }
           for (int k = 0; k < indexes.size(); k++) {
             CompletableFuture<WriteResult> result = results.get(indexes.get(k));
             CompletableFuture<WriteResult> script = applied.get(k);
@@ -149,7 +157,10 @@ public final class RedisCounterStore implements CounterStore {
               result.complete(script.join());
             }
           }
-        });
+          if (failure != null) {
+            redis.refreshTopology();
+          }
+        }));
   }
 
   private CompletionStage<WriteResult> writeOn(RedisClusterAsyncCommands<String, String> commands,

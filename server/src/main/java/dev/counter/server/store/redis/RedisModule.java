@@ -92,12 +92,14 @@ public final class RedisModule extends AbstractModule {
   private static ClientOptions clientOptions(ServerConfig config) {
     return ClientOptions.builder()
         .autoReconnect(true)
-        // Commands issued while disconnected fail at once (UNAVAILABLE) instead of queueing.
+        // At most once. With REJECT_COMMANDS, commands issued while disconnected fail at once
+        // (UNAVAILABLE instead of queueing), and commands in flight when a connection drops are
+        // failed rather than replayed after the reconnect (DefaultEndpoint.notifyDrainQueuedCommands
+        // in Lettuce 7.x; the default mode replays them whatever the replay filter says). A replayed
+        // increment script that did run before the drop would apply twice; instead its caller gets
+        // UNAVAILABLE and retries with its request id, and buffered increments are resent under a
+        // write token.
         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-        // Never replay a command after a reconnect: an increment script that did run before the
-        // connection dropped would apply twice. Its caller gets UNAVAILABLE and retries with its
-        // request id; buffered increments are resent under a write token.
-        .replayFilter(command -> true)
         .timeoutOptions(TimeoutOptions.enabled(config.redisTimeout()))
         .socketOptions(SocketOptions.builder().connectTimeout(config.redisTimeout()).keepAlive(true).build())
         .build();

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.counter.server.devredis.DevRedisServer;
 import dev.counter.server.store.StoreLifecycle;
 import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.resource.ClientResources;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Optional;
@@ -23,15 +24,17 @@ public final class RedisStoreLifecycle implements StoreLifecycle {
   private final RedisGateway gateway;
   private final NodeIdLeaser leaser;
   private final AbstractRedisClient client;
+  private final ClientResources resources;
   private final ScheduledExecutorService maintenance;
   private final Optional<DevRedisServer> devRedis;
 
   @Inject
-  RedisStoreLifecycle(RedisGateway gateway, NodeIdLeaser leaser, AbstractRedisClient client,
+  RedisStoreLifecycle(RedisGateway gateway, NodeIdLeaser leaser, AbstractRedisClient client, ClientResources resources,
       @Maintenance ScheduledExecutorService maintenance, Optional<DevRedisServer> devRedis) {
     this.gateway = requireNonNull(gateway, "gateway is null");
     this.leaser = requireNonNull(leaser, "leaser is null");
     this.client = requireNonNull(client, "client is null");
+    this.resources = requireNonNull(resources, "resources is null");
     this.maintenance = requireNonNull(maintenance, "maintenance is null");
     this.devRedis = requireNonNull(devRedis, "devRedis is null");
   }
@@ -45,13 +48,15 @@ public final class RedisStoreLifecycle implements StoreLifecycle {
   public void close() {
     // The lease is released on the maintenance thread, which owns the leaser's state.
     try {
-      maintenance.submit(leaser::release).get(5, TimeUnit.SECONDS);
+      maintenance.submit(leaser::release).get(2, TimeUnit.SECONDS);
     } catch (Exception e) {
       log.warn("could not release the node id lease: {}", e.toString());
     }
     maintenance.shutdownNow();
     gateway.close();
-    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+    // Shared resources are not the client's to shut down.
+    resources.shutdown(0, 1, TimeUnit.SECONDS);
     devRedis.ifPresent(DevRedisServer::close);
   }
 }

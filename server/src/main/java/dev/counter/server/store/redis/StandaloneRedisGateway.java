@@ -57,7 +57,12 @@ final class StandaloneRedisGateway implements RedisGateway {
     }
     try {
       StatefulRedisConnection<String, String> main = client.connect(StringCodec.UTF8, uri);
-      writeConnection = separateWriteConnection ? client.connect(StringCodec.UTF8, uri) : main;
+      try {
+        writeConnection = separateWriteConnection ? client.connect(StringCodec.UTF8, uri) : main;
+      } catch (RuntimeException e) {
+        main.close();
+        throw e;
+      }
       connection = main;
       log.info("connected to Redis at {}", RedisUris.describe(uri));
       onConnected.run();

@@ -79,6 +79,8 @@ local window = tonumber(ARGV[2])
 local withToken = ARGV[3] == '1'
 
 if withToken and redis.call('EXISTS', tokenKey) == 1 then
+  -- Rewritten so that a WAIT after this resend also covers the original write.
+  redis.call('SET', tokenKey, '1', 'PX', ARGV[2])
   return {'w'}
 end
 
@@ -94,7 +96,11 @@ local function currentBucket()
   return bucket
 end
 
+-- Pass 1 reads and decides everything; pass 2 writes. Redis does not roll back a script that
+-- fails half way, so anything that can fail (a foreign value in a hash, a key of the wrong type)
+-- must fail before the first write.
 local out = {}
+local writes = {}
 local arg = 4
 for k = 2, #KEYS do
   local key = KEYS[k]
@@ -113,6 +119,7 @@ for k = 2, #KEYS do
 
   local changed = false
   local idsKey, previousIdsKey = nil, nil
+  local records = {}
   for _ = 1, count do
     local delta, id = ARGV[arg], ARGV[arg + 1]
     arg = arg + 2
@@ -123,10 +130,12 @@ for k = 2, #KEYS do
         idsKey = key .. ':i:' .. string.format('%d', b)
         previousIdsKey = key .. ':i:' .. string.format('%d', b - 1)
       end
-      seen = redis.call('HGET', idsKey, id) or redis.call('HGET', previousIdsKey, id)
+      seen = records[id] or redis.call('HGET', idsKey, id) or redis.call('HGET', previousIdsKey, id)
     end
     if seen then
       out[#out + 1] = 'd' .. seen
+      -- Recorded again: keeps it for this window and makes a WAIT after this call cover it.
+      records[id] = seen
     else
       local deltaHi, deltaLo = parse(delta)
       local newTotalHi, newTotalLo = add(totalHi, totalLo, deltaHi, deltaLo)
@@ -137,25 +146,35 @@ for k = 2, #KEYS do
         local value = format(totalHi, totalLo)
         out[#out + 1] = '=' .. value
         if id ~= '' then
-          redis.call('HSET', idsKey, id, value)
+          records[id] = value
         end
       else
         out[#out + 1] = 'o'
       end
     end
   end
+  writes[#writes + 1] = {key, changed and format(ownHi, ownLo) or nil, idsKey, records}
+end
 
-  if changed then
-    redis.call('HSET', key, node, format(ownHi, ownLo))
+for _, write in ipairs(writes) do
+  local key, own, idsKey, records = write[1], write[2], write[3], write[4]
+  if own ~= nil then
+    redis.call('HSET', key, node, own)
   end
   if idsKey ~= nil then
-    -- Keep a bucket until one full window after its own end.
-    redis.call('PEXPIREAT', idsKey, string.format('%d', (currentBucket() + 2) * window))
+    local recorded = false
+    for id, value in pairs(records) do
+      redis.call('HSET', idsKey, id, value)
+      recorded = true
+    end
+    if recorded then
+      -- Keep a bucket until one full window after its own end.
+      redis.call('PEXPIREAT', idsKey, string.format('%d', (currentBucket() + 2) * window))
+    end
   end
 end
 
--- Written last: Redis does not roll back a script that fails half way, and a token must never
--- claim a write that was not applied.
+-- Written last: a token must never claim a write that was not applied.
 if withToken then
   redis.call('SET', tokenKey, '1', 'PX', ARGV[2])
 end

@@ -217,6 +217,24 @@ class RedisCounterStoreIT {
   }
 
   @Test
+  void aWriteThatMeetsForeignDataFailsWholeAndAppliesNothing() {
+    String good = TestNames.unique("good");
+    String bad = TestNames.unique("bad");
+    admin.sync().hset(keys.counter(bad), "9", "not-a-number");
+    WriteToken token = new WriteToken("t-" + good, good);
+    IncrementWrite write = new IncrementWrite(List.of(new CounterOps(good, ops(10)), new CounterOps(bad, ops(1))), token);
+
+    for (int attempt = 0; attempt < 3; attempt++) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> apply(nodeA, write))
+          .hasRootCauseInstanceOf(io.lettuce.core.RedisCommandExecutionException.class);
+    }
+
+    // Redis does not roll back a failed script: the flush script must fail before its first write.
+    assertThat(nodeA.get(good).toCompletableFuture().join()).isZero();
+    assertThat(admin.sync().exists(keys.writeToken(good, token.id()))).isZero();
+  }
+
+  @Test
   void survivesAScriptCacheFlush() {
     String name = TestNames.unique("noscript");
     write(nodeA, name, List.of(1L));
