@@ -20,7 +20,7 @@ import picocli.CommandLine.ScopeType;
     mixinStandardHelpOptions = true,
     versionProvider = CounterCli.Version.class,
     description = "Talks to counter.v1.CounterService.",
-    subcommands = {IncCommand.class, GetCommand.class, ResetCommand.class, BenchCommand.class},
+    subcommands = {IncCommand.class, GetCommand.class, ResetCommand.class, WatchCommand.class, BenchCommand.class},
     usageHelpAutoWidth = true)
 public final class CounterCli {
   @Option(names = "--target", defaultValue = "127.0.0.1:9090", paramLabel = "HOST:PORT", scope = ScopeType.INHERIT,

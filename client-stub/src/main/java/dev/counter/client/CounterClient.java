@@ -19,6 +19,12 @@ import dev.counter.v1.IncrementRequest;
 import dev.counter.v1.IncrementResponse;
 import dev.counter.v1.ResetRequest;
 import dev.counter.v1.ResetResponse;
+import dev.counter.v1.WatchRequest;
+import dev.counter.v1.WatchResponse;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
@@ -149,6 +155,56 @@ public final class CounterClient implements AutoCloseable {
   public CompletableFuture<Long> resetAsync(String name) {
     return toCompletable(async().reset(ResetRequest.newBuilder().setName(name).build()))
         .thenApply(ResetResponse::getPreviousValue);
+  }
+
+  /**
+   * Streams counter {@code name}: {@code onValue} gets its current value, then new values, at
+   * most one per {@code minInterval} (null for the server's default, 100 ms). The stream has no
+   * deadline; it ends when the returned handle is closed, or with {@code onError} (UNAVAILABLE
+   * when the server shuts down: watch again). Callbacks run on a gRPC thread and must not block.
+   */
+  public WatchHandle watch(String name, Duration minInterval, Consumer<Long> onValue, Consumer<Throwable> onError) {
+    WatchRequest.Builder request = WatchRequest.newBuilder().setName(name);
+    if (minInterval != null) {
+      request.setMinInterval(com.google.protobuf.Duration.newBuilder()
+          .setSeconds(minInterval.getSeconds()).setNanos(minInterval.getNano()));
+    }
+    AtomicReference<ClientCallStreamObserver<WatchRequest>> call = new AtomicReference<>();
+    CounterServiceGrpc.newStub(channel).watch(request.build(), new ClientResponseObserver<WatchRequest, WatchResponse>() {
+      @Override
+      public void beforeStart(ClientCallStreamObserver<WatchRequest> requestStream) {
+        call.set(requestStream);
+      }
+
+      @Override
+      public void onNext(WatchResponse response) {
+        onValue.accept(response.getValue());
+      }
+
+      @Override
+      public void onError(Throwable error) {
+        if (!(error instanceof io.grpc.StatusRuntimeException status
+            && status.getStatus().getCode() == io.grpc.Status.Code.CANCELLED && call.get() == null)) {
+          onError.accept(error);
+        }
+      }
+
+      @Override
+      public void onCompleted() {}
+    });
+    return () -> {
+      ClientCallStreamObserver<WatchRequest> stream = call.getAndSet(null);
+      if (stream != null) {
+        stream.cancel("watch closed by the client", null);
+      }
+    };
+  }
+
+  /** Ends a {@link #watch}; idempotent. */
+  @FunctionalInterface
+  public interface WatchHandle extends AutoCloseable {
+    @Override
+    void close();
   }
 
   /** The channel calls go through. */

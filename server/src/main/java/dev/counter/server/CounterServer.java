@@ -7,6 +7,7 @@ import dev.counter.server.config.ServerConfig;
 import dev.counter.server.grpc.InFlightCalls;
 import dev.counter.server.health.StoreHealthMonitor;
 import dev.counter.server.store.StoreLifecycle;
+import dev.counter.server.watch.WatchHub;
 import io.grpc.Server;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -28,17 +29,19 @@ public final class CounterServer {
   private final SmartBatcher batcher;
   private final StoreHealthMonitor health;
   private final InFlightCalls inFlight;
+  private final WatchHub watches;
   private final Duration shutdownGrace;
   private boolean stopped;
 
   @Inject
   CounterServer(Server grpcServer, StoreLifecycle store, SmartBatcher batcher, StoreHealthMonitor health,
-      InFlightCalls inFlight, ServerConfig config) {
+      InFlightCalls inFlight, WatchHub watches, ServerConfig config) {
     this.grpcServer = requireNonNull(grpcServer, "grpcServer is null");
     this.store = requireNonNull(store, "store is null");
     this.batcher = requireNonNull(batcher, "batcher is null");
     this.health = requireNonNull(health, "health is null");
     this.inFlight = requireNonNull(inFlight, "inFlight is null");
+    this.watches = requireNonNull(watches, "watches is null");
     this.shutdownGrace = config.shutdownGrace();
   }
 
@@ -71,6 +74,8 @@ public final class CounterServer {
     long callsDeadline = start + (shutdownGrace.toNanos() - closeReserve) / 2;
     log.info("draining: health NOT_SERVING, refusing new calls, finishing calls in flight (grace {})", shutdownGrace);
     health.startDraining();
+    // Watch streams end at once with UNAVAILABLE, so their clients reconnect to another node.
+    watches.close();
     grpcServer.shutdown();
     try {
       // Counter calls in flight finish while the batcher keeps flushing. Long-lived streams

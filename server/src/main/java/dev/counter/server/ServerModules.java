@@ -7,6 +7,7 @@ import dev.counter.server.config.ServerConfig;
 import dev.counter.server.grpc.GrpcModule;
 import dev.counter.server.health.HealthModule;
 import dev.counter.server.store.redis.RedisModule;
+import dev.counter.server.watch.WatchModule;
 import java.util.List;
 
 /** The Guice modules of a server node, one per concern. */
@@ -15,6 +16,6 @@ public final class ServerModules {
 
   public static List<Module> forConfig(ServerConfig config) {
     return List.of(new ConfigModule(config), new RedisModule(), new BatchingModule(), new HealthModule(),
-        new GrpcModule());
+        new WatchModule(), new GrpcModule());
   }
 }

@@ -107,6 +107,25 @@ class ClusterIT {
   }
 
   @Test
+  void aWatchOnOneNodeSeesAnIncrementMadeOnAnotherWithinTwoIntervalsPlusAFlush() throws Exception {
+    String name = TestNames.unique("cluster-watch");
+    java.time.Duration interval = java.time.Duration.ofMillis(100);
+    java.util.concurrent.BlockingQueue<Long> values = new java.util.concurrent.LinkedBlockingQueue<>();
+    try (dev.counter.client.CounterClient a = dev.counter.client.CounterClient.forTarget(nodes.get(0).target());
+        dev.counter.client.CounterClient b = dev.counter.client.CounterClient.forTarget(nodes.get(1).target());
+        dev.counter.client.CounterClient.WatchHandle watch = a.watch(name, interval, values::add, error -> { })) {
+      assertThat(values.poll(5, TimeUnit.SECONDS)).isZero();
+      for (int round = 1; round <= 3; round++) {
+        long expected = b.increment(name, 10);
+        long acknowledged = System.nanoTime();
+        assertThat(values.poll(5, TimeUnit.SECONDS)).isEqualTo(expected);
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - acknowledged))
+            .isLessThan(interval.multipliedBy(2).plusMillis(150));
+      }
+    }
+  }
+
+  @Test
   void writesWaitingForAReplicaAreAcknowledged() {
     String name = TestNames.unique("acked");
     // Node 2 runs with --replica-acks 1: each write is confirmed by the master's replica.

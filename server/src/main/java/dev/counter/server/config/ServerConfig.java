@@ -94,6 +94,10 @@ public final class ServerConfig {
       description = "Increments a node may hold before they are written; beyond it calls get RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE}).")
   private int maxPending;
 
+  @Option(names = "--max-watchers", defaultValue = "10000", paramLabel = "N",
+      description = "Watch streams a node serves at once; beyond it Watch gets RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE}).")
+  private int maxWatchers;
+
   @Option(names = "--flush-linger", defaultValue = "0ms", converter = DurationOption.class, paramLabel = "DURATION",
       description = "Minimum time between two flushes of the same lane; 0 flushes as soon as the previous one completes (default: ${DEFAULT-VALUE}).")
   private Duration flushLinger;
@@ -168,6 +172,7 @@ public final class ServerConfig {
     check(idempotencyWindow.toMillis() >= 1000, "--idempotency-window must be at least 1s, was " + idempotencyWindow);
     check(maxPending >= 1 && maxPending <= MAX_PENDING_LIMIT,
         "--max-pending must be between 1 and " + MAX_PENDING_LIMIT + ", was " + maxPending);
+    check(maxWatchers >= 0 && maxWatchers <= 1_000_000, "--max-watchers must be between 0 and 1000000, was " + maxWatchers);
     check(flushMaxOps >= 1 && flushMaxOps <= 100_000, "--flush-max-ops must be between 1 and 100000, was " + flushMaxOps);
     check(flushLinger.compareTo(Duration.ofSeconds(1)) <= 0, "--flush-linger must be at most 1s, was " + flushLinger);
     check(!redisTimeout.isZero(), "--redis-timeout must be positive");
@@ -264,6 +269,10 @@ public final class ServerConfig {
 
   public int maxPending() {
     return maxPending;
+  }
+
+  public int maxWatchers() {
+    return maxWatchers;
   }
 
   public Duration flushLinger() {

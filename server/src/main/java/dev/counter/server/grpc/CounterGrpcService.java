@@ -21,6 +21,10 @@ import dev.counter.v1.IncrementResponse;
 import dev.counter.v1.ResetRequest;
 import dev.counter.v1.ResetResponse;
 import dev.counter.v1.Shard;
+import dev.counter.v1.WatchRequest;
+import dev.counter.v1.WatchResponse;
+import dev.counter.server.watch.WatchHub;
+import dev.counter.server.watch.WatchSubscription;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
@@ -28,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import javax.annotation.Nullable;
 
@@ -42,12 +47,14 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
   private final IncrementBatcher batcher;
   private final CounterStore store;
   private final ServingState serving;
+  private final WatchHub watches;
 
   @Inject
-  public CounterGrpcService(IncrementBatcher batcher, CounterStore store, ServingState serving) {
+  public CounterGrpcService(IncrementBatcher batcher, CounterStore store, ServingState serving, WatchHub watches) {
     this.batcher = requireNonNull(batcher, "batcher is null");
     this.store = requireNonNull(store, "store is null");
     this.serving = requireNonNull(serving, "serving is null");
+    this.watches = requireNonNull(watches, "watches is null");
   }
 
   @Override
@@ -187,6 +194,40 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
     }
     respond(store.reset(request.getName()),
         previous -> ResetResponse.newBuilder().setPreviousValue(previous).build(), responseObserver);
+  }
+
+  @Override
+  public void watch(WatchRequest request, StreamObserver<WatchResponse> responseObserver) {
+    ServerCallStreamObserver<WatchResponse> call = (ServerCallStreamObserver<WatchResponse>) responseObserver;
+    ServiceError error = RequestValidator.checkName(request.getName(), "name");
+    if (error == null) {
+      error = RequestValidator.checkWatchInterval(request.getMinInterval());
+    }
+    if (error == null) {
+      error = refusal(true);
+    }
+    if (error != null) {
+      call.onError(error.toException());
+      return;
+    }
+    // The cancel handler must be set before this method returns; the subscription comes after.
+    AtomicReference<WatchSubscription> subscription = new AtomicReference<>();
+    call.setOnCancelHandler(() -> {
+      WatchSubscription current = subscription.getAndSet(() -> {});
+      if (current != null) {
+        current.cancel();
+      }
+    });
+    WatchSubscription subscribed = watches.subscribe(request.getName(),
+        RequestValidator.watchInterval(request.getMinInterval()), new StreamWatcher(call));
+    if (subscribed == null) {
+      call.onError(ServiceError.of(ErrorReason.TOO_MANY_WATCHERS,
+          "this node serves its maximum number of Watch streams; retry later or on another node").toException());
+      return;
+    }
+    if (!subscription.compareAndSet(null, subscribed)) {
+      subscribed.cancel(); // cancelled while subscribing
+    }
   }
 
   /** Why a call must be refused before doing any work, or null to go ahead. */

@@ -2,6 +2,7 @@ package dev.counter.server.grpc;
 
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
@@ -11,9 +12,9 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Counts the counter-service calls in flight, so a drain can wait for them and then cancel the
- * long-lived streams that would otherwise hold shutdown for the whole grace period (health
- * watches, reflection sessions). Thread-safe.
+ * Counts the unary counter-service calls in flight, so a drain can wait for them and then cancel
+ * the long-lived streams that would otherwise hold shutdown for the whole grace period (Watch
+ * streams, health watches, reflection sessions). Thread-safe.
  */
 public final class InFlightCalls implements ServerInterceptor {
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -23,6 +24,9 @@ public final class InFlightCalls implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    if (call.getMethodDescriptor().getType() != MethodDescriptor.MethodType.UNARY) {
+      return next.startCall(call, headers);
+    }
     inFlight.incrementAndGet();
     ServerCall.Listener<Q> delegate;
     try {

@@ -58,6 +58,30 @@ final class RequestValidator {
     return null;
   }
 
+  static final java.time.Duration DEFAULT_WATCH_INTERVAL = java.time.Duration.ofMillis(100);
+  static final java.time.Duration MIN_WATCH_INTERVAL = java.time.Duration.ofMillis(10);
+  static final java.time.Duration MAX_WATCH_INTERVAL = java.time.Duration.ofHours(1);
+
+  /** Checks a watch's min_interval (unset or zero means the default). */
+  @Nullable
+  static ServiceError checkWatchInterval(com.google.protobuf.Duration interval) {
+    java.time.Duration value = watchInterval(interval);
+    if (value.compareTo(MIN_WATCH_INTERVAL) < 0 || value.compareTo(MAX_WATCH_INTERVAL) > 0
+        || interval.getNanos() < 0 || interval.getNanos() > 999_999_999) {
+      return ServiceError.invalid(ErrorReason.INTERVAL_OUT_OF_RANGE, "min_interval",
+          "min_interval must be between 10ms and 1h (or unset for 100ms)", "10ms..1h");
+    }
+    return null;
+  }
+
+  /** The watch interval a request asks for. */
+  static java.time.Duration watchInterval(com.google.protobuf.Duration interval) {
+    if (interval.getSeconds() == 0 && interval.getNanos() == 0) {
+      return DEFAULT_WATCH_INTERVAL;
+    }
+    return java.time.Duration.ofSeconds(interval.getSeconds(), Math.max(0, Math.min(999_999_999, interval.getNanos())));
+  }
+
   static boolean isBuffered(IncrementRequest request) {
     return request.getDurability() == Durability.DURABILITY_BUFFERED;
   }

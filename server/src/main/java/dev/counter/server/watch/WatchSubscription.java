@@ -1,0 +1,7 @@
+package dev.counter.server.watch;
+
+/** Ends a watcher's interest; idempotent and cheap. */
+@FunctionalInterface
+public interface WatchSubscription {
+  void cancel();
+}
