@@ -20,7 +20,8 @@ import picocli.CommandLine.ScopeType;
     mixinStandardHelpOptions = true,
     versionProvider = CounterCli.Version.class,
     description = "Talks to counter.v1.CounterService.",
-    subcommands = {IncCommand.class, GetCommand.class, ResetCommand.class, WatchCommand.class, BenchCommand.class},
+    subcommands = {IncCommand.class, GetCommand.class, ResetCommand.class, WatchCommand.class, BenchCommand.class,
+        dev.counter.cli.bench.BaselineServerCommand.class, dev.counter.cli.bench.BenchReportCommand.class},
     usageHelpAutoWidth = true)
 public final class CounterCli {
   @Option(names = "--target", defaultValue = "127.0.0.1:9090", paramLabel = "HOST:PORT", scope = ScopeType.INHERIT,

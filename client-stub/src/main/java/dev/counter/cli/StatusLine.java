@@ -16,6 +16,10 @@ final class StatusLine {
     if (description != null && !description.isBlank()) {
       line.append(": ").append(description.replace('\n', ' '));
     }
+    Throwable cause = error.getStatus().getCause();
+    if (cause != null && cause.getMessage() != null) {
+      line.append(" (").append(cause.getMessage().replace('\n', ' ')).append(')');
+    }
     com.google.rpc.Status details = StatusProto.fromThrowable(error);
     if (details != null) {
       for (Any detail : details.getDetailsList()) {

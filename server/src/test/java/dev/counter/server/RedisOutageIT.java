@@ -32,6 +32,9 @@ class RedisOutageIT {
 
       redis.kill();
       server.awaitStatus(ServingStatus.NOT_SERVING, Duration.ofSeconds(10));
+      assertThat(io.grpc.health.v1.HealthGrpc.newBlockingStub(server.channel())
+          .check(io.grpc.health.v1.HealthCheckRequest.newBuilder().setService("liveness").build()).getStatus())
+          .as("liveness does not follow Redis").isEqualTo(ServingStatus.SERVING);
       long start = System.nanoTime();
       Throwable durable = catchThrowable(() -> server.stub().increment(
           IncrementRequest.newBuilder().setName(name).setDelta(1).build()));

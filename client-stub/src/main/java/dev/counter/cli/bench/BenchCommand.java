@@ -65,8 +65,9 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Number of counters (default: ${DEFAULT-VALUE}).")
   int keys;
 
-  @Option(names = "--distribution", defaultValue = "uniform", paramLabel = "hot|uniform|zipf",
-      description = "How calls pick among the counters; hot sends every call to one counter (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--distribution", defaultValue = "uniform", paramLabel = "hot|uniform|zipf|sequential",
+      description = "How calls pick among the counters; hot sends every call to one counter, sequential takes them "
+          + "in turn (default: ${DEFAULT-VALUE}).")
   String distribution;
 
   @Option(names = "--zipf-exponent", defaultValue = "1.0", paramLabel = "S",
@@ -100,6 +101,18 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Counter names are PREFIX<k> (default: a fresh bench-<random>- per run).")
   String namePrefix;
 
+  @Option(names = "--redis-stats", paramLabel = "URI",
+      description = "Also report the commands this Redis executed per increment (INFO commandstats before and after).")
+  String redisStats;
+
+  @Option(names = "--mode", defaultValue = "grpc", paramLabel = "grpc|redis-incrby",
+      description = "grpc calls the service; redis-incrby sends INCRBY straight to --redis-stats's Redis instead "
+          + "(what users would do without this service) (default: ${DEFAULT-VALUE}).")
+  String mode;
+
+  @Option(names = "--label", paramLabel = "TEXT", description = "A label copied into the output (for reports).")
+  String label;
+
   @Option(names = "--json", description = "Print the result as one JSON object.")
   boolean json;
 
@@ -123,6 +136,9 @@ public final class BenchCommand implements Callable<Integer> {
     LoadRunner.Pace pace = new LoadRunner.Pace(concurrency, warm, duration, requests, cli.deadline());
 
     Map<String, Object> settings = new LinkedHashMap<>();
+    if (label != null) {
+      settings.put("label", label);
+    }
     settings.put("target", cli.target());
     settings.put("concurrency", concurrency);
     settings.put("channels", channels);
@@ -134,22 +150,22 @@ public final class BenchCommand implements Callable<Integer> {
     settings.put("batch_size", batchSize);
     settings.put("get_ratio", getRatio);
 
+    settings.put("mode", mode);
     Ledger ledger = new Ledger(keys);
-    List<ManagedChannel> open = openChannels();
+    PrintWriter progress = quiet ? null : spec.commandLine().getErr();
     BenchResult result;
-    try {
-      PrintWriter progress = quiet ? null : spec.commandLine().getErr();
-      result = new LoadRunner(open, workload, pace, ledger).run(progress);
-    } finally {
-      for (ManagedChannel channel : open) {
-        channel.shutdownNow();
-      }
-      for (ManagedChannel channel : open) {
-        channel.awaitTermination(5, TimeUnit.SECONDS);
+    try (RedisStats stats = redisStats == null ? null : new RedisStats(redisStats)) {
+      long commandsBefore = stats == null ? -1 : stats.commands();
+      result = "redis-incrby".equals(mode) ? runDirect(workload, pace, ledger, progress)
+          : runGrpc(workload, pace, ledger, progress);
+      if (stats != null) {
+        result = result.withRedis(stats.commands() - commandsBefore, ledger.totalAcknowledged() / Math.max(1, delta));
       }
     }
     Verification verification = null;
-    if (verify) {
+    if (verify && "redis-incrby".equals(mode)) {
+      verification = DirectRedisLoad.verify(redisStats, names, ledger);
+    } else if (verify) {
       try (CounterClient client = CounterClient.newBuilder().target(cli.target())
           .deadline(Duration.ofSeconds(30)).build()) {
         // Buffered increments become visible at their flush; durable ones already are.
@@ -171,6 +187,28 @@ public final class BenchCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("warning: some calls were still in flight when the run ended");
     }
     return 0;
+  }
+
+  private BenchResult runGrpc(LoadRunner.Workload workload, LoadRunner.Pace pace, Ledger ledger, PrintWriter progress)
+      throws InterruptedException {
+    List<ManagedChannel> open = openChannels();
+    try {
+      return new LoadRunner(open, workload, pace, ledger).run(progress);
+    } finally {
+      for (ManagedChannel channel : open) {
+        channel.shutdownNow();
+      }
+      for (ManagedChannel channel : open) {
+        channel.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private BenchResult runDirect(LoadRunner.Workload workload, LoadRunner.Pace pace, Ledger ledger, PrintWriter progress)
+      throws InterruptedException {
+    try (DirectRedisLoad direct = new DirectRedisLoad(redisStats, channels)) {
+      return new LoadRunner(direct, channels, workload, pace, ledger).run(progress);
+    }
   }
 
   private Durability durability() {
@@ -209,7 +247,13 @@ public final class BenchCommand implements Callable<Integer> {
     try {
       KeyDistribution.valueOf(distribution.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      problems.add("--distribution must be hot, uniform or zipf");
+      problems.add("--distribution must be hot, uniform, zipf or sequential");
+    }
+    if (!mode.equals("grpc") && !mode.equals("redis-incrby")) {
+      problems.add("--mode must be grpc or redis-incrby");
+    }
+    if (mode.equals("redis-incrby") && (redisStats == null || batchSize > 1 || getRatio > 0)) {
+      problems.add("--mode redis-incrby needs --redis-stats URI and takes neither --batch-size nor --get-ratio");
     }
     if (!problems.isEmpty()) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), String.join("; ", problems));

@@ -20,6 +20,10 @@ final class BenchReport {
     out.printf(Locale.ROOT, "latency ms   p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f%n",
         result.latencyMillis(50), result.latencyMillis(90), result.latencyMillis(99), result.latencyMillis(99.9),
         result.maxLatencyMillis());
+    if (result.redisCommands() >= 0) {
+      out.printf(Locale.ROOT, "redis        %,d commands for %,d increments: %.4f per increment%n", result.redisCommands(),
+          result.acknowledgedIncrements(), result.redisCommandsPerIncrement());
+    }
     Map<String, Long> errors = result.errors();
     out.println("errors       " + (errors.isEmpty() ? "none" : errors.toString())
         + String.format(Locale.ROOT, " (of %,d calls in the whole run)", result.totalCalls()));
@@ -62,6 +66,11 @@ final class BenchReport {
       first = false;
     }
     json.append("},\"total_calls\":").append(result.totalCalls());
+    if (result.redisCommands() >= 0) {
+      json.append(",\"redis_commands\":").append(result.redisCommands())
+          .append(",\"redis_commands_per_increment\":")
+          .append(String.format(Locale.ROOT, "%.5f", result.redisCommandsPerIncrement()));
+    }
     if (verification != null) {
       json.append(",\"verify\":{\"passed\":").append(verification.passed())
           .append(",\"exact\":").append(verification.exact())

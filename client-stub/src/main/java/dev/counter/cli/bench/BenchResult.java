@@ -15,9 +15,22 @@ import org.HdrHistogram.Histogram;
  * @param callsByStatus calls of the whole run (warm-up and wind-down included), by status code
  * @param totalCalls calls of the whole run
  * @param drained whether every call in flight completed at the end
+ * @param redisCommands commands Redis executed during the whole run, or -1 when not measured
+ * @param acknowledgedIncrements increments acknowledged during the whole run (warm-up included)
  */
 record BenchResult(long elapsedNanos, long calls, long increments, Histogram latencyNanos, long[] callsByStatus,
-    long totalCalls, boolean drained) {
+    long totalCalls, boolean drained, long redisCommands, long acknowledgedIncrements) {
+
+  /** This result with the Redis work of the run added. */
+  BenchResult withRedis(long commands, long acknowledged) {
+    return new BenchResult(elapsedNanos, calls, increments, latencyNanos, callsByStatus, totalCalls, drained, commands,
+        acknowledged);
+  }
+
+  /** Redis commands per acknowledged increment over the whole run, or -1 when not measured. */
+  double redisCommandsPerIncrement() {
+    return redisCommands < 0 || acknowledgedIncrements == 0 ? -1 : (double) redisCommands / acknowledgedIncrements;
+  }
 
   double seconds() {
     return elapsedNanos / 1e9;

@@ -9,7 +9,9 @@ public enum KeyDistribution {
   /** Every counter equally often. */
   UNIFORM,
   /** Counter k with probability proportional to 1 / (k + 1)^s (s = 1 by default). */
-  ZIPF;
+  ZIPF,
+  /** Counters in turn, 0, 1, 2, ...: N calls touch min(N, keys) distinct counters. */
+  SEQUENTIAL;
 
   /** A chooser over {@code keys} counters. */
   public KeyChooser chooser(int keys, double zipfExponent) {
@@ -17,6 +19,10 @@ public enum KeyDistribution {
       case HOT -> random -> 0;
       case UNIFORM -> random -> random.nextInt(keys);
       case ZIPF -> new Zipf(keys, zipfExponent);
+      case SEQUENTIAL -> {
+        java.util.concurrent.atomic.AtomicLong next = new java.util.concurrent.atomic.AtomicLong();
+        yield random -> (int) (next.getAndIncrement() % keys);
+      }
     };
   }
 

@@ -47,6 +47,15 @@ final class Ledger {
     return acknowledged.get(key) + unknownPositive.get(key);
   }
 
+  /** The sum of acknowledged deltas over all counters (the number of increments when every delta is 1). */
+  long totalAcknowledged() {
+    long total = 0;
+    for (int k = 0; k < keys(); k++) {
+      total += acknowledged.get(k);
+    }
+    return total;
+  }
+
   boolean anyUnknown() {
     for (int k = 0; k < keys(); k++) {
       if (unknownPositive.get(k) != 0 || unknownNegative.get(k) != 0) {

@@ -48,12 +48,22 @@ final class LoadRunner {
       double getRatio,
       boolean requestIds) {}
 
+  /**
+   * Sends {@code INCRBY name delta} straight to Redis instead of calling the service: what users
+   * would do without it. One async connection per channel.
+   */
+  interface DirectRedis {
+    java.util.concurrent.CompletionStage<Long> incrby(int channel, String key, long delta);
+  }
+
   /** How long and how hard. */
   record Pace(int concurrency, Duration warmup, Duration duration, long requests, Duration deadline) {}
 
   private static final int TRAMPOLINE_DEPTH = 32;
 
   private final List<? extends Channel> channels;
+  private final DirectRedis directRedis;
+  private final int channelCount;
   private final Workload workload;
   private final Pace pace;
   private final Ledger ledger;
@@ -76,7 +86,18 @@ final class LoadRunner {
   private CountDownLatch slotsDone;
 
   LoadRunner(List<? extends Channel> channels, Workload workload, Pace pace, Ledger ledger) {
+    this(channels, null, channels.size(), workload, pace, ledger);
+  }
+
+  LoadRunner(DirectRedis directRedis, int connections, Workload workload, Pace pace, Ledger ledger) {
+    this(List.of(), directRedis, connections, workload, pace, ledger);
+  }
+
+  private LoadRunner(List<? extends Channel> channels, DirectRedis directRedis, int channelCount, Workload workload,
+      Pace pace, Ledger ledger) {
     this.channels = requireNonNull(channels, "channels is null");
+    this.directRedis = directRedis;
+    this.channelCount = channelCount;
     this.workload = requireNonNull(workload, "workload is null");
     this.pace = requireNonNull(pace, "pace is null");
     this.ledger = requireNonNull(ledger, "ledger is null");
@@ -96,7 +117,8 @@ final class LoadRunner {
     measuring = pace.warmup().isZero();
     long seed = System.nanoTime();
     for (int i = 0; i < pace.concurrency(); i++) {
-      Slot slot = new Slot(channels.get(i % channels.size()), new SplittableRandom(seed + i));
+      Slot slot = new Slot(directRedis != null ? null : channels.get(i % channels.size()), i % channelCount,
+          new SplittableRandom(seed + i));
       issue(slot);
     }
     if (!measuring) {
@@ -128,7 +150,7 @@ final class LoadRunner {
     boolean drained = slotsDone.await(pace.deadline().toMillis() + 10_000, TimeUnit.MILLISECONDS);
     trampoline.shutdown();
     return new BenchResult(elapsed, measuredCalls.sum(), measuredIncrements.sum(), histogram, countsByStatus(),
-        allCalls.sum(), drained);
+        allCalls.sum(), drained, -1, 0);
   }
 
   private long errors() {
@@ -155,6 +177,32 @@ final class LoadRunner {
     }
     SplittableRandom random = slot.random;
     long startNanos = System.nanoTime();
+    if (directRedis != null) {
+      int key = workload.chooser().next(random);
+      Completion<Long> completion = new Completion<>(slot, startNanos) {
+        @Override
+        void succeeded(Long value) {
+          ledger.acknowledged(key, workload.delta());
+          if (measuring) {
+            measuredIncrements.increment();
+          }
+        }
+
+        @Override
+        void failed(Status status) {
+          ledger.unknown(key, workload.delta());
+        }
+      };
+      directRedis.incrby(slot.index, workload.names().get(key), workload.delta()).whenComplete((value, error) -> {
+        if (error == null) {
+          completion.onNext(value);
+          completion.onCompleted();
+        } else {
+          completion.onError(Status.UNAVAILABLE.withCause(error).withDescription(error.toString()).asException());
+        }
+      });
+      return;
+    }
     CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(pace.deadline().toNanos(), TimeUnit.NANOSECONDS);
     if (workload.getRatio() > 0 && random.nextDouble() < workload.getRatio()) {
       int key = workload.chooser().next(random);
@@ -240,10 +288,12 @@ final class LoadRunner {
   /** One closed-loop lane of calls. */
   private static final class Slot {
     final Channel channel;
+    final int index;
     final SplittableRandom random;
 
-    Slot(Channel channel, SplittableRandom random) {
+    Slot(Channel channel, int index, SplittableRandom random) {
       this.channel = channel;
+      this.index = index;
       this.random = random;
     }
   }

@@ -76,8 +76,9 @@ public final class RedisBinary {
       if (!binary.toFile().setExecutable(true, true)) {
         throw new IllegalStateException("cannot make " + binary + " executable");
       }
-      binary.toFile().deleteOnExit();
+      // Deleted on exit in reverse order of registration: the file first, then its directory.
       dir.toFile().deleteOnExit();
+      binary.toFile().deleteOnExit();
       extracted = binary;
       return binary;
     } catch (IOException e) {

@@ -40,7 +40,13 @@ public final class StoreHealthMonitor implements ServingState, AutoCloseable {
     this.timeout = requireNonNull(timeout, "timeout is null");
     this.services = new String[] {HealthStatusManager.SERVICE_NAME_ALL_SERVICES, serviceName};
     report(ServingStatus.NOT_SERVING);
+    // For liveness probes: SERVING while the process serves gRPC, whatever Redis does (restarting
+    // a node cannot fix Redis). Like every service it goes NOT_SERVING when draining starts.
+    health.setStatus(LIVENESS_SERVICE, ServingStatus.SERVING);
   }
+
+  /** The health service name that reports the process itself, not its dependencies. */
+  public static final String LIVENESS_SERVICE = "liveness";
 
   /** Starts probing. */
   public void start() {

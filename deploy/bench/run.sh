@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark harness (see deploy/bench/README.md).
+#
+# On loopback, in one run: starts Redis, a baseline gRPC server that serves counter.v1 and answers
+# at once without any work (benchmark code only), and the real counter server; runs the same
+# `counter bench` scenarios against each, alternating, each for BENCH_DURATION after BENCH_WARMUP;
+# reads Redis INFO commandstats around every counter run; measures the server's RSS after
+# 1,000,000 distinct counters; and writes report.md, results.csv and chart.png under the output
+# folder (default deploy/bench/results/<UTC timestamp>).
+#
+#   deploy/bench/run.sh [OUTPUT_DIR]
+#   BENCH_DURATION=10s BENCH_WARMUP=3s BENCH_SCENARIOS="s1 s2-c64" deploy/bench/run.sh /tmp/quick
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+OUT="${1:-$ROOT/deploy/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}"
+DURATION="${BENCH_DURATION:-10s}"
+WARMUP="${BENCH_WARMUP:-3s}"
+SCENARIOS="${BENCH_SCENARIOS:-s1 s2-c64 s2-c256 s3 s4 s5 s6 sweep direct memory}"
+REDIS_PORT="${BENCH_REDIS_PORT:-16390}"
+BASELINE_PORT="${BENCH_BASELINE_PORT:-19191}"
+COUNTER_PORT="${BENCH_COUNTER_PORT:-19190}"
+# Both servers get the same JVM: the heap the reference figures were measured with (SPEC §7).
+SERVER_JVM=(-Xms1g -Xmx1g -XX:+UseG1GC)
+CLIENT_JVM=(-Xms512m -Xmx512m -XX:+UseG1GC)
+
+mkdir -p "$OUT/bin" "$OUT/logs"
+OUT="$(cd "$OUT" && pwd)"
+cd "$ROOT"
+if [[ ! -f server/target/counter-server.jar || ! -f client-stub/target/counter-cli.jar ]]; then
+  echo "building (./mvnw -q -DskipTests package)..."
+  ./mvnw -q -DskipTests package
+fi
+# Copies: a rebuild during the run must not pull classes from under the running JVMs.
+cp server/target/counter-server.jar client-stub/target/counter-cli.jar "$OUT/bin/"
+SERVER_JAR="$OUT/bin/counter-server.jar"
+CLI=(java "${CLIENT_JVM[@]}" -jar "$OUT/bin/counter-cli.jar")
+
+if command -v redis-server >/dev/null; then
+  REDIS_SERVER="$(command -v redis-server)"
+else
+  REDIS_SERVER="$OUT/bin/redis-server"
+  unzip -p "$SERVER_JAR" redis-server-6.2.6-v5-linux-amd64 > "$REDIS_SERVER"
+  chmod +x "$REDIS_SERVER"
+fi
+
+in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for port in "$REDIS_PORT" "$BASELINE_PORT" "$COUNTER_PORT"; do
+  if in_use "$port"; then echo "port $port is in use; set BENCH_*_PORT" >&2; exit 1; fi
+done
+
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+
+REDIS_URI="redis://127.0.0.1:$REDIS_PORT"
+setsid "$REDIS_SERVER" --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
+  > "$OUT/logs/redis.log" 2>&1 &
+PIDS+=($!)
+setsid java "${SERVER_JVM[@]}" -jar "$OUT/bin/counter-cli.jar" baseline-server --port "$BASELINE_PORT" \
+  > "$OUT/logs/baseline.log" 2>&1 &
+PIDS+=($!)
+setsid java "${SERVER_JVM[@]}" -jar "$SERVER_JAR" --port "$COUNTER_PORT" --redis "$REDIS_URI" --host 127.0.0.1 \
+  > "$OUT/logs/counter.log" 2>&1 &
+COUNTER_PID=$!
+PIDS+=($COUNTER_PID)
+
+BASELINE="127.0.0.1:$BASELINE_PORT"
+COUNTER="127.0.0.1:$COUNTER_PORT"
+for target in "$BASELINE" "$COUNTER"; do
+  ready=""
+  for _ in $(seq 1 60); do
+    if "${CLI[@]}" --target "$target" --deadline 2s get __ready__ >/dev/null 2>&1; then ready=yes; break; fi
+    sleep 0.5
+  done
+  [[ -n "$ready" ]] || { echo "$target did not become ready; see $OUT/logs" >&2; exit 1; }
+done
+
+RESULTS="$OUT/results.jsonl"
+: > "$RESULTS"
+bench() { # LABEL TARGET ARGS...
+  local label="$1" target="$2"; shift 2
+  echo "  $label: $*" >&2
+  "${CLI[@]}" --target "$target" --deadline 10s bench --quiet --json --label "$label" \
+    --duration "$DURATION" --warmup "$WARMUP" "$@" >> "$RESULTS"
+}
+pair() { # SCENARIO ARGS...: baseline, then counter, under identical load
+  local scenario="$1"; shift
+  bench "$scenario/baseline" "$BASELINE" "$@"
+  bench "$scenario/counter" "$COUNTER" --verify --redis-stats "$REDIS_URI" "$@"
+}
+
+RSS_MIB=-1
+for scenario in $SCENARIOS; do
+  echo "scenario $scenario" >&2
+  case "$scenario" in
+    s1) pair s1 --concurrency 1 --keys 1 --distribution hot ;;
+    s2-c64) pair s2-c64 --concurrency 64 --keys 1 --distribution hot ;;
+    s2-c256) pair s2-c256 --concurrency 256 --keys 1 --distribution hot ;;
+    s3) pair s3 --concurrency 256 --keys 10000 --distribution uniform ;;
+    s4) pair s4 --concurrency 256 --keys 1 --distribution hot --durability buffered ;;
+    s5) pair s5 --concurrency 16 --keys 10000 --distribution uniform --batch-size 100 ;;
+    s6) pair s6 --concurrency 64 --keys 1000 --distribution uniform --get-ratio 0.9 ;;
+    sweep) for c in 4 16 1024; do pair "sweep-c$c" --concurrency "$c" --keys 1 --distribution hot; done ;;
+    direct)
+      # What users would do instead: one INCRBY per increment, straight to Redis with Lettuce.
+      bench "direct/redis-incrby" "$COUNTER" --mode redis-incrby --redis-stats "$REDIS_URI" --verify \
+        --concurrency 256 --keys 1 --distribution hot ;;
+    memory)
+      # 1,000,000 distinct counters (10,000 batches of 100, each counter once), then the RSS.
+      "${CLI[@]}" --target "$COUNTER" --deadline 30s bench --quiet --json --label "memory/counter" \
+        --requests 10000 --warmup 0s --concurrency 16 --batch-size 100 --keys 1000000 --distribution sequential \
+        --verify >> "$RESULTS"
+      RSS_MIB=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$COUNTER_PID/status") ;;
+    *) echo "unknown scenario $scenario" >&2; exit 1 ;;
+  esac
+done
+
+{
+  echo "## Environment"
+  echo
+  echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ); CPUs: $(nproc); memory: $(free -g | awk '/Mem:/ {print $2}') GiB"
+  echo "- java: $(java -version 2>&1 | head -1)"
+  echo "- redis-server: $("$REDIS_SERVER" --version | cut -d' ' -f3)"
+  echo "- servers: ${SERVER_JVM[*]}; client: ${CLIENT_JVM[*]}; client, servers and Redis share the same CPUs"
+  echo "- each run: $WARMUP warm-up, then $DURATION measured; baseline and counter alternate per scenario"
+  echo "- counter server RSS after 1,000,000 distinct counters: ${RSS_MIB} MiB"
+} > "$OUT/environment.md"
+"${CLI[@]}" bench-report --in "$RESULTS" --out "$OUT" --rss-mib "$RSS_MIB" --notes "$OUT/environment.md" \
+  --title "counter vs no-op gRPC baseline ($(date -u +%Y-%m-%d))"
+echo "report: $OUT/report.md"
