@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.counter.server.batching.SmartBatcher;
 import dev.counter.server.config.ServerConfig;
 import dev.counter.server.grpc.InFlightCalls;
+import dev.counter.server.netty.SharedEventLoops;
 import dev.counter.server.health.StoreHealthMonitor;
 import dev.counter.server.store.StoreLifecycle;
 import dev.counter.server.watch.WatchHub;
@@ -30,18 +31,20 @@ public final class CounterServer {
   private final StoreHealthMonitor health;
   private final InFlightCalls inFlight;
   private final WatchHub watches;
+  private final SharedEventLoops eventLoops;
   private final Duration shutdownGrace;
   private boolean stopped;
 
   @Inject
   CounterServer(Server grpcServer, StoreLifecycle store, SmartBatcher batcher, StoreHealthMonitor health,
-      InFlightCalls inFlight, WatchHub watches, ServerConfig config) {
+      InFlightCalls inFlight, WatchHub watches, SharedEventLoops eventLoops, ServerConfig config) {
     this.grpcServer = requireNonNull(grpcServer, "grpcServer is null");
     this.store = requireNonNull(store, "store is null");
     this.batcher = requireNonNull(batcher, "batcher is null");
     this.health = requireNonNull(health, "health is null");
     this.inFlight = requireNonNull(inFlight, "inFlight is null");
     this.watches = requireNonNull(watches, "watches is null");
+    this.eventLoops = requireNonNull(eventLoops, "eventLoops is null");
     this.shutdownGrace = config.shutdownGrace();
   }
 
@@ -96,6 +99,7 @@ public final class CounterServer {
       batcher.close();
       health.close();
       store.close();
+      eventLoops.close();
       log.info("stopped");
     }
   }

@@ -76,6 +76,10 @@ class RedisOutageIT {
           assertThat(Status.fromThrowable(error).getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
         }
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        // The server's copy of a deadline expires a moment after the client's: wait until it has
+        // ended every call too (the +1000 one's write stays stuck in Redis), then let Redis go.
+        dev.counter.server.testing.Await.until("the server to end the expired calls", Duration.ofSeconds(5),
+            () -> server.instance(dev.counter.server.grpc.InFlightCalls.class).count() == 0);
       } finally {
         redis.process().resume();
       }

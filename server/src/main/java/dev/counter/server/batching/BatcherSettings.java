@@ -9,7 +9,10 @@ import java.time.Duration;
  *
  * @param maxPending increments a node may hold before refusing more
  * @param maxOpsPerWrite most increments in one store write; bigger flushes are split
- * @param linger minimum time between the starts of two flushes of one lane (0: none)
+ * @param linger minimum time between the starts of two flushes of one lane (0: none), applied
+ *     only after a flush of at least {@code lingerMinBatch} increments, i.e. under load
+ * @param lingerMinBatch flush size from which the next flush lingers
+ * @param lingerTargetBatch a lingering flush starts early once this many increments are queued
  * @param retryBackoff first delay before a failed write of buffered increments is sent again;
  *     it doubles per attempt up to {@code maxRetryBackoff}
  * @param maxRetryBackoff longest delay between resends
@@ -19,8 +22,9 @@ import java.time.Duration;
  *     net beneath the store's own timeouts, so no lane can stay blocked
  */
 public record BatcherSettings(
-    int maxPending, int maxOpsPerWrite, Duration linger, Duration retryBackoff, Duration maxRetryBackoff,
-    Duration resendFor, Duration writeTimeout) {
+    int maxPending, int maxOpsPerWrite, Duration linger, int lingerMinBatch, int lingerTargetBatch,
+    Duration retryBackoff,
+    Duration maxRetryBackoff, Duration resendFor, Duration writeTimeout) {
   public BatcherSettings {
     requireNonNull(linger, "linger is null");
     requireNonNull(retryBackoff, "retryBackoff is null");

@@ -4,6 +4,8 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import dev.counter.server.config.ServerConfig;
+import dev.counter.server.netty.EndOfBurstFlushTrigger;
+import dev.counter.server.netty.SharedEventLoops;
 import dev.counter.server.store.IncrementWriter;
 import java.time.Duration;
 
@@ -16,11 +18,13 @@ public final class BatchingModule extends AbstractModule {
 
   @Provides
   @Singleton
-  SmartBatcher batcher(IncrementWriter store, ServerConfig config) {
+  SmartBatcher batcher(IncrementWriter store, ServerConfig config, SharedEventLoops eventLoops) {
     // Write tokens live one idempotency window; resending for half of it keeps a wide margin.
     Duration resendFor = config.idempotencyWindow().dividedBy(2);
     Duration writeTimeout = config.redisTimeout().multipliedBy(2).plus(config.replicaAckTimeout()).plusSeconds(5);
     return new SmartBatcher(store, new BatcherSettings(config.maxPending(), config.flushMaxOps(),
-        config.flushLinger(), Duration.ofMillis(50), Duration.ofSeconds(1), resendFor, writeTimeout));
+        config.flushLinger(), config.flushLingerMinBatch(), config.flushLingerTargetBatch(), Duration.ofMillis(50),
+        Duration.ofSeconds(1), resendFor, writeTimeout),
+        new EndOfBurstFlushTrigger(eventLoops));
   }
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The smart-batching loop of one lane. At most one flush of the lane is in flight; whatever
@@ -16,24 +17,35 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * hand-off; later flushes start on the thread that completed the previous one.
  *
  * <p>Thread-safe: {@link #flushing} is the only lock, and whoever holds it owns
- * {@link #lastFlushStartNanos} and {@link #flushedBefore}.
+ * {@link #lastFlushStartNanos} and {@link #lastFlushSize}.
  */
 final class FlushLane {
   private final SmartBatcher batcher;
   private final long lingerNanos;
+  private final int lingerMinBatch;
+  private final int lingerTargetBatch;
+  /** Increments in {@link #queue} (approximately: updated after each add and drain). */
+  private final AtomicInteger queued = new AtomicInteger();
+  /** A lingering flush is waiting for its timer or for the queue to reach the target. */
+  private final AtomicBoolean lingering = new AtomicBoolean();
   private final ConcurrentLinkedQueue<PendingIncrement> queue = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<PlannedWrite> dueResends = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean flushing = new AtomicBoolean();
+  /** A deferred kick is pending on the flush trigger (so one burst schedules one task). */
+  private final AtomicBoolean kickScheduled = new AtomicBoolean();
   private long lastFlushStartNanos;
-  private boolean flushedBefore;
+  private int lastFlushSize;
 
-  FlushLane(SmartBatcher batcher, long lingerNanos) {
+  FlushLane(SmartBatcher batcher, long lingerNanos, int lingerMinBatch, int lingerTargetBatch) {
     this.batcher = batcher;
     this.lingerNanos = lingerNanos;
+    this.lingerMinBatch = lingerMinBatch;
+    this.lingerTargetBatch = lingerTargetBatch;
   }
 
   void enqueue(PendingIncrement increment) {
     queue.add(increment);
+    queued.incrementAndGet();
   }
 
   void resend(PlannedWrite write) {
@@ -41,14 +53,41 @@ final class FlushLane {
     kick();
   }
 
+  /**
+   * Called after an increment was queued: starts a flush through the flush trigger, so that
+   * increments arriving in the same burst join it. Cheap when a flush is in flight already (its
+   * completion picks the increment up).
+   */
+  void increments() {
+    if (lingering.get() && queued.get() >= lingerTargetBatch) {
+      // Enough has gathered: stop lingering now rather than at the timer.
+      endLinger();
+      return;
+    }
+    if (flushing.get() || !kickScheduled.compareAndSet(false, true)) {
+      return;
+    }
+    batcher.trigger(() -> {
+      kickScheduled.set(false);
+      kick();
+    });
+  }
+
   /** Starts a flush unless one is in flight or there is nothing to write. */
   void kick() {
     // A flush that completed synchronously (say, the store refused it at once) loops here
     // instead of recursing, so a burst of instant failures cannot grow the stack.
     while (hasWork() && flushing.compareAndSet(false, true)) {
-      long wait = lingerNanos == 0 || !flushedBefore ? 0 : lastFlushStartNanos + lingerNanos - System.nanoTime();
-      if (wait > 0) {
-        batcher.schedule(this::flushAndContinue, wait, TimeUnit.NANOSECONDS);
+      // Linger only under load (the previous flush was big): a lone increment never waits.
+      long wait = lingerNanos == 0 || lastFlushSize < lingerMinBatch
+          ? 0 : lastFlushStartNanos + lingerNanos - System.nanoTime();
+      if (wait > 0 && queued.get() < lingerTargetBatch) {
+        lingering.set(true);
+        batcher.schedule(this::endLinger, wait, TimeUnit.NANOSECONDS);
+        // Increments may have reached the target before the flag was up.
+        if (queued.get() >= lingerTargetBatch) {
+          endLinger();
+        }
         return;
       }
       if (!flushHeld()) {
@@ -61,8 +100,9 @@ final class FlushLane {
     return !queue.isEmpty() || !dueResends.isEmpty();
   }
 
-  private void flushAndContinue() {
-    if (flushHeld()) {
+  /** Ends a linger, whichever comes first of its timer and a full enough queue; runs once. */
+  private void endLinger() {
+    if (lingering.compareAndSet(true, false) && flushHeld()) {
       kick();
     }
   }
@@ -73,7 +113,6 @@ final class FlushLane {
    */
   private boolean flushHeld() {
     lastFlushStartNanos = System.nanoTime();
-    flushedBefore = true;
     CompletableFuture<Void> done;
     try {
       done = flushOnce();
@@ -99,12 +138,14 @@ final class FlushLane {
     }
     List<PendingIncrement> fresh = new ArrayList<>();
     for (PendingIncrement increment; (increment = queue.poll()) != null; ) {
+      queued.decrementAndGet();
       if (!increment.buffered() && increment.listener().abandoned()) {
         batcher.dropAbandoned(increment);
       } else {
         fresh.add(increment);
       }
     }
+    lastFlushSize = fresh.size();
     writes.addAll(batcher.planner().plan(fresh));
     if (writes.isEmpty()) {
       return CompletableFuture.completedFuture(null);

@@ -31,11 +31,17 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
   private final WritePlanner planner;
   private final AtomicReferenceArray<FlushLane> lanes;
   private final ScheduledExecutorService timer;
+  private final FlushTrigger trigger;
   private volatile boolean closed;
 
   public SmartBatcher(IncrementWriter store, BatcherSettings settings) {
+    this(store, settings, FlushTrigger.IMMEDIATE);
+  }
+
+  public SmartBatcher(IncrementWriter store, BatcherSettings settings, FlushTrigger trigger) {
     this.store = requireNonNull(store, "store is null");
     this.settings = requireNonNull(settings, "settings is null");
+    this.trigger = requireNonNull(trigger, "trigger is null");
     this.budget = new PendingBudget(settings.maxPending());
     this.planner = new WritePlanner(store, settings.maxOpsPerWrite());
     this.lanes = new AtomicReferenceArray<>(store.laneCount());
@@ -62,7 +68,7 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
     }
     FlushLane lane = lane(increment.name());
     lane.enqueue(increment);
-    lane.kick();
+    lane.increments();
     return Admission.ACCEPTED;
   }
 
@@ -92,7 +98,7 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
     }
     // Kicked after everything is queued, so one flush can carry the whole batch.
     for (int i = 0; i < touchedCount; i++) {
-      touched[i].kick();
+      touched[i].increments();
     }
     return Admission.ACCEPTED;
   }
@@ -131,6 +137,10 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
     return planner;
   }
 
+  void trigger(Runnable flush) {
+    trigger.trigger(flush);
+  }
+
   long writeTimeoutNanos() {
     return settings.writeTimeout().toNanos();
   }
@@ -147,7 +157,8 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
     int index = store.laneOf(name);
     FlushLane lane = lanes.get(index);
     if (lane == null) {
-      lane = new FlushLane(this, settings.linger().toNanos());
+      lane = new FlushLane(this, settings.linger().toNanos(), settings.lingerMinBatch(),
+          settings.lingerTargetBatch());
       if (!lanes.compareAndSet(index, null, lane)) {
         lane = lanes.get(index);
       }

@@ -25,6 +25,7 @@ import dev.counter.v1.WatchRequest;
 import dev.counter.v1.WatchResponse;
 import dev.counter.server.watch.WatchHub;
 import dev.counter.server.watch.WatchSubscription;
+import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
@@ -70,7 +71,8 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
       return;
     }
     PendingIncrement increment = new PendingIncrement(request.getName(), request.getDelta(), request.getRequestId(),
-        buffered, buffered ? BufferedIncrementListener.INSTANCE : new UnaryIncrementResponder(call, request.getDelta()));
+        buffered, buffered ? BufferedIncrementListener.INSTANCE
+            : new UnaryIncrementResponder(call, request.getDelta(), Context.current().getDeadline()));
     Admission admission = batcher.offer(increment);
     if (admission != Admission.ACCEPTED) {
       call.onError(admissionError(admission).toException());

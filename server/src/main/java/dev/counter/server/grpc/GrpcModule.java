@@ -4,6 +4,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import dev.counter.server.config.ServerConfig;
+import dev.counter.server.netty.SharedEventLoops;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.NettyServerBuilder;
@@ -24,10 +25,14 @@ public final class GrpcModule extends AbstractModule {
   @Provides
   @Singleton
   @SuppressWarnings("deprecation") // ProtoReflectionService serves v1alpha, which grpcurl and older tools still use
-  Server server(ServerConfig config, CounterGrpcService service, HealthStatusManager health, InFlightCalls inFlight) {
+  Server server(ServerConfig config, CounterGrpcService service, HealthStatusManager health, InFlightCalls inFlight,
+      SharedEventLoops eventLoops) {
     NettyServerBuilder builder = config.host()
         .map(host -> NettyServerBuilder.forAddress(new InetSocketAddress(host, config.port())))
         .orElseGet(() -> NettyServerBuilder.forPort(config.port()));
+    builder.bossEventLoopGroup(eventLoops.group())
+        .workerEventLoopGroup(eventLoops.group())
+        .channelType(eventLoops.serverChannelType());
     if (config.directExecutor()) {
       // Handlers never block (work is queued to the batcher or the async store), so they run on
       // the transport threads and skip a hand-off per call.

@@ -2,16 +2,20 @@ package dev.counter.server.grpc;
 
 import dev.counter.server.batching.IncrementListener;
 import dev.counter.v1.IncrementResponse;
+import io.grpc.Deadline;
 import io.grpc.stub.ServerCallStreamObserver;
 
 /** Answers one durable {@code Increment} call when its flush completes. */
 final class UnaryIncrementResponder implements IncrementListener {
   private final ServerCallStreamObserver<IncrementResponse> call;
   private final long delta;
+  private final Deadline deadline;
 
-  UnaryIncrementResponder(ServerCallStreamObserver<IncrementResponse> call, long delta) {
+  /** @param deadline the call's deadline, or null without one */
+  UnaryIncrementResponder(ServerCallStreamObserver<IncrementResponse> call, long delta, Deadline deadline) {
     this.call = call;
     this.delta = delta;
+    this.deadline = deadline;
   }
 
   @Override
@@ -35,7 +39,8 @@ final class UnaryIncrementResponder implements IncrementListener {
 
   @Override
   public boolean abandoned() {
-    return call.isCancelled();
+    // The deadline is checked directly too: the cancellation it causes arrives a moment later.
+    return call.isCancelled() || (deadline != null && deadline.isExpired());
   }
 
   private void fail(ServiceError error) {

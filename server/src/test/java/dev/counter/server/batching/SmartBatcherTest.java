@@ -211,7 +211,7 @@ class SmartBatcherTest {
   void bufferedIncrementsAreGivenUpOnceTheirResendTimeIsOver() {
     ManualWriter writer = new ManualWriter();
     SmartBatcher batcher = new SmartBatcher(writer,
-        new BatcherSettings(100, 100, Duration.ZERO, FAST_RETRY, FAST_RETRY, Duration.ofMillis(200), WRITE_TIMEOUT));
+        new BatcherSettings(100, 100, Duration.ZERO, 0, Integer.MAX_VALUE, FAST_RETRY, FAST_RETRY, Duration.ofMillis(200), WRITE_TIMEOUT));
     batchers.add(batcher);
     batcher.offer(buffered("a", 1, new Recorder()));
 
@@ -229,7 +229,7 @@ class SmartBatcherTest {
   void aWriteThatNeverCompletesTimesOutInsteadOfBlockingItsLane() {
     ManualWriter writer = new ManualWriter();
     SmartBatcher batcher = new SmartBatcher(writer,
-        new BatcherSettings(100, 100, Duration.ZERO, FAST_RETRY, FAST_RETRY, RESEND_FOR, Duration.ofMillis(100)));
+        new BatcherSettings(100, 100, Duration.ZERO, 0, Integer.MAX_VALUE, FAST_RETRY, FAST_RETRY, RESEND_FOR, Duration.ofMillis(100)));
     batchers.add(batcher);
     Recorder recorder = new Recorder();
     batcher.offer(durable("a", 1, recorder));
@@ -360,7 +360,7 @@ class SmartBatcherTest {
   void lingerSpacesTheFlushesOfALane() {
     ManualWriter writer = new ManualWriter();
     SmartBatcher batcher = new SmartBatcher(writer,
-        new BatcherSettings(100, 100, Duration.ofMillis(100), FAST_RETRY, FAST_RETRY, RESEND_FOR,
+        new BatcherSettings(100, 100, Duration.ofMillis(100), 0, Integer.MAX_VALUE, FAST_RETRY, FAST_RETRY, RESEND_FOR,
             WRITE_TIMEOUT));
     batchers.add(batcher);
     Recorder recorder = new Recorder();
@@ -376,9 +376,44 @@ class SmartBatcherTest {
     assertThat(writer.calls.get(1).write.opCount()).isEqualTo(2);
   }
 
+  @Test
+  void aSmallFlushDoesNotLinger() {
+    ManualWriter writer = new ManualWriter();
+    SmartBatcher batcher = new SmartBatcher(writer,
+        new BatcherSettings(100, 100, Duration.ofSeconds(30), 3, Integer.MAX_VALUE, FAST_RETRY, FAST_RETRY, RESEND_FOR, WRITE_TIMEOUT));
+    batchers.add(batcher);
+    Recorder recorder = new Recorder();
+    batcher.offer(durable("a", 1, recorder));
+    writer.applyNext();
+
+    // The previous flush carried 1 increment (< 3): the next one goes at once despite the linger.
+    batcher.offer(durable("a", 1, recorder));
+    assertThat(writer.calls).hasSize(2);
+  }
+
+  @Test
+  void aLingeringFlushStartsOnceTheTargetBatchIsQueued() {
+    ManualWriter writer = new ManualWriter();
+    SmartBatcher batcher = new SmartBatcher(writer,
+        new BatcherSettings(100, 100, Duration.ofSeconds(30), 1, 3, FAST_RETRY, FAST_RETRY, RESEND_FOR, WRITE_TIMEOUT));
+    batchers.add(batcher);
+    Recorder recorder = new Recorder();
+    batcher.offer(durable("a", 1, recorder));
+    writer.applyNext();
+
+    // Under "load" now (the last flush met the minimum): the next flush lingers up to 30 s...
+    batcher.offer(durable("a", 1, recorder));
+    batcher.offer(durable("a", 1, recorder));
+    assertThat(writer.calls).hasSize(1);
+    // ...but starts as soon as the third increment makes the target batch.
+    batcher.offer(durable("a", 1, recorder));
+    assertThat(writer.calls).hasSize(2);
+    assertThat(writer.calls.get(1).write.opCount()).isEqualTo(3);
+  }
+
   private SmartBatcher batcher(IncrementWriter writer, int maxPending, int maxOps) {
     SmartBatcher batcher = new SmartBatcher(writer,
-        new BatcherSettings(maxPending, maxOps, Duration.ZERO, FAST_RETRY, FAST_RETRY, RESEND_FOR, WRITE_TIMEOUT));
+        new BatcherSettings(maxPending, maxOps, Duration.ZERO, 0, Integer.MAX_VALUE, FAST_RETRY, FAST_RETRY, RESEND_FOR, WRITE_TIMEOUT));
     batchers.add(batcher);
     return batcher;
   }

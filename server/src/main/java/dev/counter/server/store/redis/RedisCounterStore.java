@@ -166,47 +166,106 @@ public final class RedisCounterStore implements CounterStore {
   private CompletionStage<WriteResult> writeOn(RedisClusterAsyncCommands<String, String> commands,
       IncrementWrite write) {
     List<CounterOps> counters = write.counters();
-    int opCount = write.opCount();
     WriteToken token = write.token();
     String[] keyArgs = new String[counters.size() + 1];
     keyArgs[0] = token == null
         ? keys.counter(counters.get(0).name())
         : keys.writeToken(token.anchorName(), token.id());
-    String[] args = new String[3 + counters.size() + 2 * opCount];
-    args[0] = node.require();
-    args[1] = windowMillis;
-    args[2] = token == null ? "0" : "1";
-    int a = 3;
+    List<String> args = new ArrayList<>(3 + 4 * counters.size() + 2 * write.opCount());
+    args.add(node.require());
+    args.add(windowMillis);
+    args.add(token == null ? "0" : "1");
     for (int k = 0; k < counters.size(); k++) {
       CounterOps counter = counters.get(k);
       keyArgs[k + 1] = keys.counter(counter.name());
-      List<? extends IncrementOp> ops = counter.ops();
-      args[a++] = Integer.toString(ops.size());
-      for (IncrementOp op : ops) {
-        args[a++] = Long.toString(op.delta());
-        args[a++] = op.requestId();
-      }
+      appendCounterArgs(args, counter.ops());
     }
-    return flushScript.<List<Object>>run(commands, ScriptOutputType.MULTI, keyArgs, args)
-        .thenApply(reply -> parseWriteReply(reply, opCount));
+    return flushScript.<List<Object>>run(commands, ScriptOutputType.MULTI, keyArgs, args.toArray(String[]::new))
+        .thenApply(reply -> parseWriteReply(reply, counters));
   }
 
-  static WriteResult parseWriteReply(List<Object> reply, int opCount) {
+  /**
+   * One counter's arguments for flush.lua, in the most compact form that fits (see the script):
+   * a single increment without request id is just its delta; several get their exact sum,
+   * highest and lowest running sum so the script can check them all at once; with request ids
+   * every increment is checked on its own.
+   */
+  static void appendCounterArgs(List<String> args, List<? extends IncrementOp> ops) {
+    boolean withIds = false;
+    for (IncrementOp op : ops) {
+      withIds |= !op.requestId().isEmpty();
+    }
+    if (withIds) {
+      args.add("i" + ops.size());
+      for (IncrementOp op : ops) {
+        args.add(Long.toString(op.delta()));
+      }
+      for (IncrementOp op : ops) {
+        args.add(op.requestId());
+      }
+      return;
+    }
+    args.add(Integer.toString(ops.size()));
+    if (ops.size() > 1) {
+      long running = 0;
+      long highest = 0;
+      long lowest = 0;
+      boolean exact = true;
+      for (IncrementOp op : ops) {
+        try {
+          running = Math.addExact(running, op.delta());
+          highest = Math.max(highest, running);
+          lowest = Math.min(lowest, running);
+        } catch (ArithmeticException overflow) {
+          exact = false;
+          break;
+        }
+      }
+      args.add(exact ? Long.toString(running) : "x");
+      args.add(Long.toString(highest));
+      args.add(Long.toString(lowest));
+    }
+    for (IncrementOp op : ops) {
+      args.add(Long.toString(op.delta()));
+    }
+  }
+
+  static WriteResult parseWriteReply(List<Object> reply, List<CounterOps> counters) {
+    int opCount = 0;
+    for (CounterOps counter : counters) {
+      opCount += counter.ops().size();
+    }
     if (reply.size() == 1 && "w".equals(reply.get(0))) {
       return WriteResult.alreadyApplied(opCount);
     }
-    if (reply.size() != opCount) {
-      throw new IllegalStateException("flush script returned " + reply.size() + " results for " + opCount + " increments");
-    }
     WriteResult result = WriteResult.ofSize(opCount);
-    for (int i = 0; i < opCount; i++) {
-      String item = (String) reply.get(i);
-      switch (item.charAt(0)) {
-        case '=' -> result.set(i, Outcome.APPLIED, Long.parseLong(item, 1, item.length(), 10));
-        case 'd' -> result.set(i, Outcome.DUPLICATE, Long.parseLong(item, 1, item.length(), 10));
-        case 'o' -> result.set(i, Outcome.OUT_OF_RANGE, 0);
-        default -> throw new IllegalStateException("unexpected flush script result '" + item + "'");
+    int entry = 0;
+    int op = 0;
+    for (CounterOps counter : counters) {
+      String first = (String) reply.get(entry);
+      if (first.charAt(0) == 'F') {
+        // Every increment applied: each value is the value before plus the running sum. The
+        // script checked that every running total fits, so addExact cannot throw.
+        long value = Long.parseLong(first, 1, first.length(), 10);
+        for (IncrementOp increment : counter.ops()) {
+          value = Math.addExact(value, increment.delta());
+          result.set(op++, Outcome.APPLIED, value);
+        }
+        entry++;
+        continue;
       }
+      for (int i = 0; i < counter.ops().size(); i++) {
+        String item = (String) reply.get(entry++);
+        switch (item.charAt(0)) {
+          case '=' -> result.set(op++, Outcome.APPLIED, Long.parseLong(item, 1, item.length(), 10));
+          case 'd' -> result.set(op++, Outcome.DUPLICATE, Long.parseLong(item, 1, item.length(), 10));
+          case 'o' -> result.set(op++, Outcome.OUT_OF_RANGE, 0);
+          default -> throw new IllegalStateException("unexpected flush script result '" + item + "'");
+        }
+      }
+    }
+    if (entry != reply.size()) {
+      throw new IllegalStateException("flush script returned " + reply.size() + " results, expected " + entry);
     }
     return result;
   }

@@ -5,6 +5,7 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import dev.counter.server.config.ServerConfig;
 import dev.counter.server.devredis.DevRedisServer;
+import dev.counter.server.netty.SharedEventLoops;
 import dev.counter.server.store.CounterStore;
 import dev.counter.server.store.IncrementWriter;
 import dev.counter.server.store.StoreLifecycle;
@@ -47,8 +48,12 @@ public final class RedisModule extends AbstractModule {
 
   @Provides
   @Singleton
-  ClientResources clientResources() {
-    return DefaultClientResources.create();
+  ClientResources clientResources(SharedEventLoops eventLoops) {
+    return DefaultClientResources.builder()
+        .eventLoopGroupProvider(eventLoops.lettuceProvider())
+        // Futures complete on the I/O loop; the computation pool only serves events and timers.
+        .computationThreadPoolSize(1)
+        .build();
   }
 
   @Provides

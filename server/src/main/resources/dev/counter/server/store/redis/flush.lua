@@ -6,12 +6,25 @@
 -- ARGV[1]        this node's id (the field it adds to)
 -- ARGV[2]        idempotency window in milliseconds
 -- ARGV[3]        '1' when the write carries a token: a resend of an applied write applies nothing
--- ARGV[4..]      per counter, in KEYS order: the increment count c, then c pairs (delta, request id)
+-- ARGV[4..]      per counter, in KEYS order, one of three forms:
+--                  '1', delta                    a single increment without request id
+--                  'c', sum, highest, lowest, c deltas
+--                                                c increments without request ids; the deltas'
+--                                                sum, highest and lowest running sum (computed
+--                                                exactly by the caller; sum 'x' when they do not
+--                                                fit an int64)
+--                  'ic', c deltas, c request ids c increments with request ids ('' for none)
 --
--- Returns one string per increment, in order: '=<value>' applied (the counter's value right
--- after it), 'd<value>' duplicate request id (the first attempt's value), 'o' rejected because
--- the counter or this node's shard would leave the int64 range. Returns {'w'} when the token
--- shows that this write was applied before.
+-- Returns, per counter in order: either one string 'F<value>' when every increment was applied
+-- and none was a duplicate (the counter's value before them: the caller adds the deltas up), or
+-- one string per increment: '=<value>' applied (the counter's value right after it), 'd<value>'
+-- duplicate request id (the first attempt's value), 'o' rejected because the counter or this
+-- node's shard would leave the int64 range. Returns {'w'} when the token shows that this write
+-- was applied before.
+--
+-- The fast 'F' path needs no work per increment: without request ids, the running total stays
+-- in range for every prefix of the batch exactly when it does for the highest and the lowest
+-- running sum, so a few comparisons decide for the whole batch.
 --
 -- Lua numbers are doubles, exact only up to 2^53. Every int64 is therefore held as two exact
 -- limbs (hi, lo) with value = hi * 10^9 + lo and 0 <= lo < 10^9, and crosses the script boundary
@@ -104,8 +117,21 @@ local writes = {}
 local arg = 4
 for k = 2, #KEYS do
   local key = KEYS[k]
-  local count = tonumber(ARGV[arg])
-  arg = arg + 1
+  local header = ARGV[arg]
+  local withIds = string.byte(header, 1) == 105 -- 'i'
+  local count = tonumber(withIds and string.sub(header, 2) or header)
+  local single = not withIds and count == 1
+  local sum, highest, lowest, deltas
+  if single then
+    deltas = arg + 1
+  elseif withIds then
+    deltas = arg + 1
+  else
+    sum, highest, lowest = ARGV[arg + 1], ARGV[arg + 2], ARGV[arg + 3]
+    deltas = arg + 4
+  end
+  local ids = deltas + count
+  arg = ids + (withIds and count or 0)
 
   local totalHi, totalLo, ownHi, ownLo = 0, 0, 0, 0
   local shards = redis.call('HGETALL', key)
@@ -117,49 +143,74 @@ for k = 2, #KEYS do
     end
   end
 
-  local changed = false
-  local idsKey, previousIdsKey = nil, nil
-  local records = {}
-  for _ = 1, count do
-    local delta, id = ARGV[arg], ARGV[arg + 1]
-    arg = arg + 2
-    local seen = false
-    if id ~= '' then
-      if idsKey == nil then
-        local b = currentBucket()
-        idsKey = key .. ':i:' .. string.format('%d', b)
-        previousIdsKey = key .. ':i:' .. string.format('%d', b - 1)
-      end
-      seen = records[id] or redis.call('HGET', idsKey, id) or redis.call('HGET', previousIdsKey, id)
-    end
-    if seen then
-      out[#out + 1] = 'd' .. seen
-      -- Recorded again: keeps it for this window and makes a WAIT after this call cover it.
-      records[id] = seen
-    else
-      local deltaHi, deltaLo = parse(delta)
-      local newTotalHi, newTotalLo = add(totalHi, totalLo, deltaHi, deltaLo)
-      local newOwnHi, newOwnLo = add(ownHi, ownLo, deltaHi, deltaLo)
-      if fits(newTotalHi, newTotalLo) and fits(newOwnHi, newOwnLo) then
-        totalHi, totalLo, ownHi, ownLo = newTotalHi, newTotalLo, newOwnHi, newOwnLo
-        changed = changed or deltaHi ~= 0 or deltaLo ~= 0
-        local value = format(totalHi, totalLo)
-        out[#out + 1] = '=' .. value
-        if id ~= '' then
-          records[id] = value
+  local fast = false
+  if not withIds and not single and sum ~= 'x' then
+    local highHi, highLo = parse(highest)
+    local lowHi, lowLo = parse(lowest)
+    local tHighHi, tHighLo = add(totalHi, totalLo, highHi, highLo)
+    local tLowHi, tLowLo = add(totalHi, totalLo, lowHi, lowLo)
+    local oHighHi, oHighLo = add(ownHi, ownLo, highHi, highLo)
+    local oLowHi, oLowLo = add(ownHi, ownLo, lowHi, lowLo)
+    fast = fits(tHighHi, tHighLo) and fits(tLowHi, tLowLo) and fits(oHighHi, oHighLo) and fits(oLowHi, oLowLo)
+  end
+
+  if fast then
+    out[#out + 1] = 'F' .. format(totalHi, totalLo)
+    -- HINCRBY adds the exact sum in C; the check above guarantees the shard stays in range.
+    writes[#writes + 1] = {key, 'add', sum ~= '0' and sum or nil, nil, nil}
+  else
+    local changed = false
+    local idsKey, previousIdsKey = nil, nil
+    local records = {}
+    for j = 0, count - 1 do
+      local delta = ARGV[deltas + j]
+      local id = withIds and ARGV[ids + j] or ''
+      local seen = false
+      if id ~= '' then
+        if idsKey == nil then
+          local b = currentBucket()
+          idsKey = key .. ':i:' .. string.format('%d', b)
+          previousIdsKey = key .. ':i:' .. string.format('%d', b - 1)
         end
-      else
-        out[#out + 1] = 'o'
+        seen = records[id] or redis.call('HGET', idsKey, id) or redis.call('HGET', previousIdsKey, id)
       end
+      if seen then
+        out[#out + 1] = 'd' .. seen
+        -- Recorded again: keeps it for this window and makes a WAIT after this call cover it.
+        records[id] = seen
+      else
+        local deltaHi, deltaLo = parse(delta)
+        local newTotalHi, newTotalLo = add(totalHi, totalLo, deltaHi, deltaLo)
+        local newOwnHi, newOwnLo = add(ownHi, ownLo, deltaHi, deltaLo)
+        if fits(newTotalHi, newTotalLo) and fits(newOwnHi, newOwnLo) then
+          totalHi, totalLo, ownHi, ownLo = newTotalHi, newTotalLo, newOwnHi, newOwnLo
+          changed = changed or deltaHi ~= 0 or deltaLo ~= 0
+          local value = format(totalHi, totalLo)
+          out[#out + 1] = '=' .. value
+          if id ~= '' then
+            records[id] = value
+          end
+        else
+          out[#out + 1] = 'o'
+        end
+      end
+    end
+    if single then
+      writes[#writes + 1] = {key, 'add', changed and ARGV[deltas] or nil, nil, nil}
+    else
+      writes[#writes + 1] = {key, 'set', changed and format(ownHi, ownLo) or nil, idsKey, records}
     end
   end
-  writes[#writes + 1] = {key, changed and format(ownHi, ownLo) or nil, idsKey, records}
 end
 
 for _, write in ipairs(writes) do
-  local key, own, idsKey, records = write[1], write[2], write[3], write[4]
-  if own ~= nil then
-    redis.call('HSET', key, node, own)
+  local key, how, value, idsKey, records = write[1], write[2], write[3], write[4], write[5]
+  if value ~= nil then
+    if how == 'add' then
+      redis.call('HINCRBY', key, node, value)
+    else
+      redis.call('HSET', key, node, value)
+    end
   end
   if idsKey ~= nil then
     local recorded = false
