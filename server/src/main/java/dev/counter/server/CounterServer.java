@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import dev.counter.server.batching.SmartBatcher;
 import dev.counter.server.config.ServerConfig;
 import dev.counter.server.grpc.InFlightCalls;
+import dev.counter.server.metrics.MetricsEndpoint;
+import dev.counter.server.metrics.ServerMetrics;
 import dev.counter.server.netty.SharedEventLoops;
 import dev.counter.server.health.StoreHealthMonitor;
 import dev.counter.server.store.StoreLifecycle;
@@ -32,12 +34,14 @@ public final class CounterServer {
   private final InFlightCalls inFlight;
   private final WatchHub watches;
   private final SharedEventLoops eventLoops;
+  private final MetricsEndpoint metricsEndpoint;
   private final Duration shutdownGrace;
   private boolean stopped;
 
   @Inject
   CounterServer(Server grpcServer, StoreLifecycle store, SmartBatcher batcher, StoreHealthMonitor health,
-      InFlightCalls inFlight, WatchHub watches, SharedEventLoops eventLoops, ServerConfig config) {
+      InFlightCalls inFlight, WatchHub watches, SharedEventLoops eventLoops, ServerMetrics metrics,
+      MetricsEndpoint metricsEndpoint, ServerConfig config) {
     this.grpcServer = requireNonNull(grpcServer, "grpcServer is null");
     this.store = requireNonNull(store, "store is null");
     this.batcher = requireNonNull(batcher, "batcher is null");
@@ -45,6 +49,13 @@ public final class CounterServer {
     this.inFlight = requireNonNull(inFlight, "inFlight is null");
     this.watches = requireNonNull(watches, "watches is null");
     this.eventLoops = requireNonNull(eventLoops, "eventLoops is null");
+    this.metricsEndpoint = requireNonNull(metricsEndpoint, "metricsEndpoint is null");
+    metrics.gauge("counter_pending_increments", "Increments accepted but not yet written (bounded by --max-pending)",
+        batcher::pending);
+    metrics.gauge("counter_node_id", "This node's id (its field in every counter hash); -1 until leased",
+        () -> store.nodeId().orElse(-1));
+    metrics.gauge("counter_watchers", "Watch streams this node serves", watches::watchers);
+    metrics.gauge("counter_grpc_calls_in_flight", "Unary counter calls in flight", inFlight::count);
     this.shutdownGrace = config.shutdownGrace();
   }
 
@@ -53,7 +64,13 @@ public final class CounterServer {
     store.start();
     health.start();
     grpcServer.start();
+    metricsEndpoint.start();
     log.info("serving counter.v1.CounterService on port {} (health NOT_SERVING until Redis answers)", port());
+  }
+
+  /** The bound metrics port, 0 when off. */
+  public int metricsPort() {
+    return metricsEndpoint.port();
   }
 
   /** The bound gRPC port (useful with --port 0). */
@@ -100,6 +117,7 @@ public final class CounterServer {
       health.close();
       store.close();
       eventLoops.close();
+      metricsEndpoint.close();
       log.info("stopped");
     }
   }

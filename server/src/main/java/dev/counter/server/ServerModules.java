@@ -6,6 +6,7 @@ import dev.counter.server.config.ConfigModule;
 import dev.counter.server.config.ServerConfig;
 import dev.counter.server.grpc.GrpcModule;
 import dev.counter.server.health.HealthModule;
+import dev.counter.server.metrics.MetricsModule;
 import dev.counter.server.netty.NettyModule;
 import dev.counter.server.store.redis.RedisModule;
 import dev.counter.server.watch.WatchModule;
@@ -17,6 +18,6 @@ public final class ServerModules {
 
   public static List<Module> forConfig(ServerConfig config) {
     return List.of(new ConfigModule(config), new RedisModule(), new BatchingModule(), new HealthModule(),
-        new WatchModule(), new NettyModule(), new GrpcModule());
+        new WatchModule(), new NettyModule(), new MetricsModule(), new GrpcModule());
   }
 }

@@ -32,16 +32,18 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
   private final AtomicReferenceArray<FlushLane> lanes;
   private final ScheduledExecutorService timer;
   private final FlushTrigger trigger;
+  private final BatcherMetrics metrics;
   private volatile boolean closed;
 
   public SmartBatcher(IncrementWriter store, BatcherSettings settings) {
-    this(store, settings, FlushTrigger.IMMEDIATE);
+    this(store, settings, FlushTrigger.IMMEDIATE, BatcherMetrics.NONE);
   }
 
-  public SmartBatcher(IncrementWriter store, BatcherSettings settings, FlushTrigger trigger) {
+  public SmartBatcher(IncrementWriter store, BatcherSettings settings, FlushTrigger trigger, BatcherMetrics metrics) {
     this.store = requireNonNull(store, "store is null");
     this.settings = requireNonNull(settings, "settings is null");
     this.trigger = requireNonNull(trigger, "trigger is null");
+    this.metrics = requireNonNull(metrics, "metrics is null");
     this.budget = new PendingBudget(settings.maxPending());
     this.planner = new WritePlanner(store, settings.maxOpsPerWrite());
     this.lanes = new AtomicReferenceArray<>(store.laneCount());
@@ -66,6 +68,7 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
       budget.release(1);
       return Admission.CLOSED;
     }
+    metrics.accepted(1, increment.buffered());
     FlushLane lane = lane(increment.name());
     lane.enqueue(increment);
     lane.increments();
@@ -87,6 +90,12 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
       budget.release(increments.size());
       return Admission.CLOSED;
     }
+    int buffered = 0;
+    for (PendingIncrement increment : increments) {
+      buffered += increment.buffered() ? 1 : 0;
+    }
+    metrics.accepted(buffered, true);
+    metrics.accepted(increments.size() - buffered, false);
     FlushLane[] touched = new FlushLane[increments.size()];
     int touchedCount = 0;
     for (PendingIncrement increment : increments) {
@@ -168,6 +177,7 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
 
   /** A durable increment whose caller went away before it was sent: dropped, never applied. */
   void dropAbandoned(PendingIncrement increment) {
+    metrics.resolved(BatcherMetrics.Resolution.ABANDONED, 1);
     budget.release(1);
   }
 
@@ -178,20 +188,34 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
       failed(write, unwrap(error));
       return;
     }
+    int applied = 0;
+    int duplicates = 0;
     for (int i = 0; i < increments.size(); i++) {
       IncrementListener listener = increments.get(i).listener();
       try {
         switch (result.outcome(i)) {
-          case APPLIED -> listener.applied(result.value(i), false);
-          case DUPLICATE -> listener.applied(result.value(i), true);
+          case APPLIED -> {
+            applied++;
+            listener.applied(result.value(i), false);
+          }
+          case DUPLICATE -> {
+            duplicates++;
+            listener.applied(result.value(i), true);
+          }
           case OUT_OF_RANGE -> listener.outOfRange();
           // Only resends of buffered increments can see this; their callers had their answer.
-          case ALREADY_APPLIED -> listener.applied(0, true);
+          case ALREADY_APPLIED -> {
+            duplicates++;
+            listener.applied(0, true);
+          }
         }
       } catch (RuntimeException e) {
         log.warn("increment listener failed", e);
       }
     }
+    metrics.resolved(BatcherMetrics.Resolution.APPLIED, applied);
+    metrics.resolved(BatcherMetrics.Resolution.DUPLICATE, duplicates);
+    metrics.resolved(BatcherMetrics.Resolution.OUT_OF_RANGE, increments.size() - applied - duplicates);
     budget.release(increments.size());
   }
 
@@ -207,6 +231,7 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
         }
       }
     }
+    metrics.resolved(BatcherMetrics.Resolution.FAILED, resolved);
     budget.release(resolved);
     PlannedWrite resend = write.bufferedResend();
     if (resend == null) {
@@ -219,6 +244,7 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
     if (!outage || sentFor > settings.resendFor().toNanos()) {
       log.error("{} buffered increments are lost: their write failed ({}){}", resend.increments().size(), error.toString(),
           outage ? " and kept failing for " + settings.resendFor() : " and resending cannot help");
+      metrics.resolved(BatcherMetrics.Resolution.LOST, resend.increments().size());
       budget.release(resend.increments().size());
       return;
     }

@@ -39,6 +39,10 @@ public final class ServerConfig {
       description = "gRPC port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
   private int port;
 
+  @Option(names = "--metrics-port", defaultValue = "9464", paramLabel = "PORT",
+      description = "Port of the Prometheus endpoint (/metrics); 0 turns it off (default: ${DEFAULT-VALUE}).")
+  private int metricsPort;
+
   @Option(names = "--host", defaultValue = "", paramLabel = "ADDRESS",
       description = "Address to bind the gRPC port to; empty binds every interface (default: all).")
   private String host;
@@ -177,6 +181,7 @@ public final class ServerConfig {
 
   private void validate() {
     check(port >= 0 && port <= 65535, "--port must be between 0 and 65535, was " + port);
+    check(metricsPort >= 0 && metricsPort <= 65535, "--metrics-port must be between 0 and 65535, was " + metricsPort);
     check(nodeId == null || (nodeId >= 0 && nodeId <= maxNodeId),
         "--node-id must be between 0 and --max-node-id (" + maxNodeId + "), was " + nodeId);
     check(maxNodeId >= 0 && maxNodeId <= 65535, "--max-node-id must be between 0 and 65535, was " + maxNodeId);
@@ -226,6 +231,11 @@ public final class ServerConfig {
 
   public int port() {
     return port;
+  }
+
+  /** The Prometheus endpoint's port; 0 when it is off. */
+  public int metricsPort() {
+    return metricsPort;
   }
 
   /** The address to bind, or empty for every interface. */

@@ -4,6 +4,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import dev.counter.server.config.ServerConfig;
+import dev.counter.server.metrics.CallMetricsInterceptor;
 import dev.counter.server.netty.SharedEventLoops;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -26,7 +27,7 @@ public final class GrpcModule extends AbstractModule {
   @Singleton
   @SuppressWarnings("deprecation") // ProtoReflectionService serves v1alpha, which grpcurl and older tools still use
   Server server(ServerConfig config, CounterGrpcService service, HealthStatusManager health, InFlightCalls inFlight,
-      SharedEventLoops eventLoops) {
+      CallMetricsInterceptor callMetrics, SharedEventLoops eventLoops) {
     NettyServerBuilder builder = config.host()
         .map(host -> NettyServerBuilder.forAddress(new InetSocketAddress(host, config.port())))
         .orElseGet(() -> NettyServerBuilder.forPort(config.port()));
@@ -39,7 +40,7 @@ public final class GrpcModule extends AbstractModule {
       builder.directExecutor();
     }
     return builder
-        .addService(ServerInterceptors.intercept(service, inFlight))
+        .addService(ServerInterceptors.intercept(service, inFlight, callMetrics))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance())

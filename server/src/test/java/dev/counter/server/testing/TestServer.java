@@ -43,7 +43,7 @@ public final class TestServer implements AutoCloseable {
 
   /** Starts a node on {@code redisUri} with {@code --port 0}, a 5 s shutdown grace and {@code extraArgs}. */
   public static TestServer start(String redisUri, String... extraArgs) throws Exception {
-    List<String> args = new ArrayList<>(List.of("--port", "0", "--shutdown-grace", "5s"));
+    List<String> args = new ArrayList<>(List.of("--port", "0", "--shutdown-grace", "5s", "--metrics-port", "0"));
     if (redisUri != null) {
       args.addAll(List.of("--redis", redisUri));
     }
@@ -56,6 +56,11 @@ public final class TestServer implements AutoCloseable {
 
   public int port() {
     return server.port();
+  }
+
+  /** The metrics port (0 unless started with --metrics-port). */
+  public int metricsPort() {
+    return server.metricsPort();
   }
 
   public String target() {

@@ -8,6 +8,8 @@ import dev.counter.server.devredis.DevRedisServer;
 import dev.counter.server.netty.SharedEventLoops;
 import dev.counter.server.store.CounterStore;
 import dev.counter.server.store.IncrementWriter;
+import dev.counter.server.store.MeteredCounterStore;
+import dev.counter.server.store.StoreMetrics;
 import dev.counter.server.store.StoreLifecycle;
 import dev.counter.server.store.StoreProbe;
 import io.lettuce.core.AbstractRedisClient;
@@ -32,8 +34,7 @@ import java.util.concurrent.ScheduledExecutorService;
 public final class RedisModule extends AbstractModule {
   @Override
   protected void configure() {
-    bind(CounterStore.class).to(RedisCounterStore.class);
-    bind(IncrementWriter.class).to(RedisCounterStore.class);
+    bind(IncrementWriter.class).to(CounterStore.class);
     bind(StoreLifecycle.class).to(RedisStoreLifecycle.class).in(Singleton.class);
     bind(NodeIdentity.class).in(Singleton.class);
   }
@@ -143,6 +144,13 @@ public final class RedisModule extends AbstractModule {
   RedisCounterStore store(RedisGateway gateway, CounterKeys keys, NodeIdentity node, ServerConfig config) {
     return new RedisCounterStore(gateway, keys, node, config.idempotencyWindow(), config.replicaAcks(),
         config.replicaAckTimeout());
+  }
+
+  /** The store every other component uses: the Redis store, metered. */
+  @Provides
+  @Singleton
+  CounterStore meteredStore(RedisCounterStore store, StoreMetrics metrics) {
+    return new MeteredCounterStore(store, metrics);
   }
 
   @Provides

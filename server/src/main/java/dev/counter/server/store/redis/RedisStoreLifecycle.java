@@ -27,16 +27,24 @@ public final class RedisStoreLifecycle implements StoreLifecycle {
   private final ClientResources resources;
   private final ScheduledExecutorService maintenance;
   private final Optional<DevRedisServer> devRedis;
+  private final NodeIdentity identity;
 
   @Inject
   RedisStoreLifecycle(RedisGateway gateway, NodeIdLeaser leaser, AbstractRedisClient client, ClientResources resources,
-      @Maintenance ScheduledExecutorService maintenance, Optional<DevRedisServer> devRedis) {
+      @Maintenance ScheduledExecutorService maintenance, Optional<DevRedisServer> devRedis, NodeIdentity identity) {
     this.gateway = requireNonNull(gateway, "gateway is null");
     this.leaser = requireNonNull(leaser, "leaser is null");
     this.client = requireNonNull(client, "client is null");
     this.resources = requireNonNull(resources, "resources is null");
     this.maintenance = requireNonNull(maintenance, "maintenance is null");
     this.devRedis = requireNonNull(devRedis, "devRedis is null");
+    this.identity = requireNonNull(identity, "identity is null");
+  }
+
+  @Override
+  public java.util.OptionalInt nodeId() {
+    return identity.current().map(id -> java.util.OptionalInt.of(Integer.parseInt(id)))
+        .orElse(java.util.OptionalInt.empty());
   }
 
   @Override

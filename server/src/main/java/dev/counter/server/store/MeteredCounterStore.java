@@ -1,0 +1,83 @@
+package dev.counter.server.store;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+
+/** A {@link CounterStore} that reports flushes and failures of the store it wraps. */
+public final class MeteredCounterStore implements CounterStore {
+  private final CounterStore store;
+  private final StoreMetrics metrics;
+
+  public MeteredCounterStore(CounterStore store, StoreMetrics metrics) {
+    this.store = requireNonNull(store, "store is null");
+    this.metrics = requireNonNull(metrics, "metrics is null");
+  }
+
+  @Override
+  public int laneOf(String name) {
+    return store.laneOf(name);
+  }
+
+  @Override
+  public int laneCount() {
+    return store.laneCount();
+  }
+
+  @Override
+  public int groupOf(String name) {
+    return store.groupOf(name);
+  }
+
+  @Override
+  public List<CompletableFuture<WriteResult>> write(List<IncrementWrite> writes) {
+    long start = System.nanoTime();
+    int increments = 0;
+    for (IncrementWrite write : writes) {
+      increments += write.opCount();
+    }
+    List<CompletableFuture<WriteResult>> results = store.write(writes);
+    int carried = increments;
+    CompletableFuture.allOf(results.toArray(CompletableFuture<?>[]::new))
+        .whenComplete((ignored, unused) -> metrics.flushed(writes.size(), carried, System.nanoTime() - start));
+    for (CompletableFuture<WriteResult> result : results) {
+      result.whenComplete((value, error) -> count("write", error));
+    }
+    return results;
+  }
+
+  @Override
+  public CompletionStage<Long> get(String name) {
+    return counted("get", store.get(name));
+  }
+
+  @Override
+  public CompletionStage<Map<String, Long>> shards(String name) {
+    return counted("get", store.shards(name));
+  }
+
+  @Override
+  public CompletionStage<List<Long>> getAll(List<String> names) {
+    return counted("batch_get", store.getAll(names));
+  }
+
+  @Override
+  public CompletionStage<Long> reset(String name) {
+    return counted("reset", store.reset(name));
+  }
+
+  private <T> CompletionStage<T> counted(String operation, CompletionStage<T> stage) {
+    return stage.whenComplete((value, error) -> count(operation, error));
+  }
+
+  private void count(String operation, Throwable error) {
+    if (error != null) {
+      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+      metrics.failed(operation, cause instanceof StoreUnavailableException);
+    }
+  }
+}
