@@ -33,6 +33,18 @@ public final class CounterCli {
       scope = ScopeType.INHERIT, description = "Deadline of each call, e.g. 500ms, 5s (default: ${DEFAULT-VALUE}).")
   Duration deadline;
 
+  @Option(names = "--tls-ca", scope = ScopeType.INHERIT, paramLabel = "FILE",
+      description = "Use TLS, trusting these PEM CA certificates (the server's CA).")
+  java.nio.file.Path tlsCa;
+
+  @Option(names = "--tls-cert", scope = ScopeType.INHERIT, paramLabel = "FILE",
+      description = "PEM client certificate chain, for servers that require mutual TLS (with --tls-key).")
+  java.nio.file.Path tlsCert;
+
+  @Option(names = "--tls-key", scope = ScopeType.INHERIT, paramLabel = "FILE",
+      description = "PEM private key (PKCS#8) of --tls-cert.")
+  java.nio.file.Path tlsKey;
+
   @Option(names = "--buffered", scope = ScopeType.INHERIT,
       description = "Increments return once the server accepted them into its buffer (no value).")
   boolean buffered;
@@ -53,7 +65,29 @@ public final class CounterCli {
 
   /** A client with these settings (retries on, as for any user of CounterClient). */
   public CounterClient client() {
-    return CounterClient.newBuilder().target(target).deadline(deadline).build();
+    return CounterClient.newBuilder().target(target).deadline(deadline).credentials(credentials()).build();
+  }
+
+  /** Plaintext, or TLS when --tls-ca or --tls-cert is given. */
+  public io.grpc.ChannelCredentials credentials() {
+    if (tlsCa == null && tlsCert == null) {
+      return io.grpc.InsecureChannelCredentials.create();
+    }
+    try {
+      io.grpc.TlsChannelCredentials.Builder tls = io.grpc.TlsChannelCredentials.newBuilder();
+      if (tlsCa != null) {
+        tls.trustManager(tlsCa.toFile());
+      }
+      if (tlsCert != null) {
+        if (tlsKey == null) {
+          throw new CliFailure("--tls-cert needs --tls-key", 2);
+        }
+        tls.keyManager(tlsCert.toFile(), tlsKey.toFile());
+      }
+      return tls.build();
+    } catch (java.io.IOException e) {
+      throw new CliFailure("cannot read the TLS files: " + e.getMessage(), 2);
+    }
   }
 
   public static void main(String[] args) {

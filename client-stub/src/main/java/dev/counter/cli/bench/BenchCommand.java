@@ -166,7 +166,7 @@ public final class BenchCommand implements Callable<Integer> {
     if (verify && "redis-incrby".equals(mode)) {
       verification = DirectRedisLoad.verify(redisStats, names, ledger);
     } else if (verify) {
-      try (CounterClient client = CounterClient.newBuilder().target(cli.target())
+      try (CounterClient client = CounterClient.newBuilder().target(cli.target()).credentials(cli.credentials())
           .deadline(Duration.ofSeconds(30)).build()) {
         // Buffered increments become visible at their flush; durable ones already are.
         Duration settle = durabilityMode == Durability.DURABILITY_BUFFERED ? Duration.ofSeconds(30) : Duration.ZERO;
@@ -263,8 +263,7 @@ public final class BenchCommand implements Callable<Integer> {
   private List<ManagedChannel> openChannels() {
     List<ManagedChannel> open = new ArrayList<>(channels);
     for (int i = 0; i < channels; i++) {
-      open.add(NettyChannelBuilder.forTarget(Targets.toGrpcTarget(cli.target()))
-          .usePlaintext()
+      open.add(NettyChannelBuilder.forTarget(Targets.toGrpcTarget(cli.target()), cli.credentials())
           // Completions run on the transport thread and issue the next call from there.
           .directExecutor()
           .maxInboundMessageSize(64 * 1024 * 1024)

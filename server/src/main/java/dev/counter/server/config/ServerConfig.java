@@ -47,11 +47,26 @@ public final class ServerConfig {
       description = "Address to bind the gRPC port to; empty binds every interface (default: all).")
   private String host;
 
+  @Option(names = "--tls-cert", paramLabel = "FILE",
+      description = "PEM certificate chain: serve gRPC over TLS (with --tls-key).")
+  private Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM private key (PKCS#8) of --tls-cert.")
+  private Path tlsKey;
+
+  @Option(names = "--tls-client-ca", paramLabel = "FILE",
+      description = "PEM CA certificates: require clients to present a certificate signed by one (mutual TLS).")
+  private Path tlsClientCa;
+
   @Option(names = "--redis", defaultValue = "", paramLabel = "URI",
       description = "Redis to keep the counters in: redis://[:password@]host:port[/db], rediss:// for TLS, "
           + "redis-sentinel://host:port#master. Empty (the default) starts a private redis-server with append-only "
           + "persistence under --data-dir, for development.")
   private String redis;
+
+  @Option(names = "--redis-tls-ca", paramLabel = "FILE",
+      description = "PEM CA certificates to trust for rediss:// connections (default: the JVM's trust store).")
+  private Path redisTlsCa;
 
   @Option(names = "--redis-cluster", defaultValue = "", paramLabel = "URIS",
       description = "Redis Cluster seed nodes, comma-separated: redis://h1:7000,redis://h2:7001 (rediss:// for TLS). "
@@ -205,6 +220,11 @@ public final class ServerConfig {
         "--handler-executor must be direct or pool, was " + handlerExecutor);
     check(maxMessageSize >= 1024, "--max-message-size must be at least 1024 bytes, was " + maxMessageSize);
     check(redis.isBlank() || redisCluster.isBlank(), "give either --redis or --redis-cluster, not both");
+    check((tlsCert == null) == (tlsKey == null), "--tls-cert and --tls-key go together");
+    check(tlsClientCa == null || tlsCert != null, "--tls-client-ca needs --tls-cert and --tls-key");
+    for (Path file : new Path[] {tlsCert, tlsKey, tlsClientCa, redisTlsCa}) {
+      check(file == null || java.nio.file.Files.isReadable(file), "cannot read " + file);
+    }
     check(replicaAcks >= 0 && replicaAcks <= 16, "--replica-acks must be between 0 and 16, was " + replicaAcks);
     // WAIT is a Redis command too: it must be able to time out on its own before the client gives up.
     check(!replicaAckTimeout.isZero() && (replicaAcks == 0 || replicaAckTimeout.compareTo(redisTimeout) < 0),
@@ -231,6 +251,25 @@ public final class ServerConfig {
 
   public int port() {
     return port;
+  }
+
+  /** The PEM certificate chain for TLS, if TLS is on. */
+  public Optional<Path> tlsCert() {
+    return Optional.ofNullable(tlsCert);
+  }
+
+  public Optional<Path> tlsKey() {
+    return Optional.ofNullable(tlsKey);
+  }
+
+  /** CA certificates to trust for rediss://, if not the JVM's. */
+  public Optional<Path> redisTlsCa() {
+    return Optional.ofNullable(redisTlsCa);
+  }
+
+  /** CA certificates clients must chain to (mutual TLS), if required. */
+  public Optional<Path> tlsClientCa() {
+    return Optional.ofNullable(tlsClientCa);
   }
 
   /** The Prometheus endpoint's port; 0 when it is off. */

@@ -110,7 +110,7 @@ public final class RedisProcess implements AutoCloseable {
         + START_TIMEOUT + "; see " + log());
   }
 
-  /** True when the server answers PING with PONG right now. */
+  /** True when the server answers PING right now (with PONG, or NOAUTH when it wants a password). */
   public boolean answersPing() {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
@@ -121,7 +121,8 @@ public final class RedisProcess implements AutoCloseable {
       InputStream in = socket.getInputStream();
       byte[] reply = new byte[7];
       int read = in.readNBytes(reply, 0, reply.length);
-      return new String(reply, 0, read, StandardCharsets.US_ASCII).startsWith("+PONG");
+      String answer = new String(reply, 0, read, StandardCharsets.US_ASCII);
+      return answer.startsWith("+PONG") || answer.startsWith("-NOAUTH");
     } catch (IOException e) {
       return false;
     }

@@ -6,7 +6,12 @@ import com.google.inject.Singleton;
 import dev.counter.server.config.ServerConfig;
 import dev.counter.server.metrics.CallMetricsInterceptor;
 import dev.counter.server.netty.SharedEventLoops;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsServerCredentials;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -28,9 +33,10 @@ public final class GrpcModule extends AbstractModule {
   @SuppressWarnings("deprecation") // ProtoReflectionService serves v1alpha, which grpcurl and older tools still use
   Server server(ServerConfig config, CounterGrpcService service, HealthStatusManager health, InFlightCalls inFlight,
       CallMetricsInterceptor callMetrics, SharedEventLoops eventLoops) {
+    ServerCredentials credentials = credentials(config);
     NettyServerBuilder builder = config.host()
-        .map(host -> NettyServerBuilder.forAddress(new InetSocketAddress(host, config.port())))
-        .orElseGet(() -> NettyServerBuilder.forPort(config.port()));
+        .map(host -> NettyServerBuilder.forAddress(new InetSocketAddress(host, config.port()), credentials))
+        .orElseGet(() -> NettyServerBuilder.forPort(config.port(), credentials));
     builder.bossEventLoopGroup(eventLoops.group())
         .workerEventLoopGroup(eventLoops.group())
         .channelType(eventLoops.serverChannelType());
@@ -48,5 +54,22 @@ public final class GrpcModule extends AbstractModule {
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
         .build();
+  }
+
+  /** Plaintext, TLS, or mutual TLS, from --tls-cert, --tls-key and --tls-client-ca. */
+  static ServerCredentials credentials(ServerConfig config) {
+    if (config.tlsCert().isEmpty()) {
+      return InsecureServerCredentials.create();
+    }
+    try {
+      TlsServerCredentials.Builder tls = TlsServerCredentials.newBuilder()
+          .keyManager(config.tlsCert().get().toFile(), config.tlsKey().orElseThrow().toFile());
+      if (config.tlsClientCa().isPresent()) {
+        tls.trustManager(config.tlsClientCa().get().toFile()).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
+      }
+      return tls.build();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the TLS certificate or key", e);
+    }
   }
 }

@@ -8,8 +8,10 @@ import dev.counter.server.ServerModules;
 import dev.counter.server.config.ServerConfig;
 import dev.counter.v1.CounterServiceGrpc;
 import io.grpc.Context;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -34,24 +36,41 @@ public final class TestServer implements AutoCloseable {
   private final ManagedChannel channel;
   private boolean stopped;
 
-  private TestServer(Injector injector) throws Exception {
+  private TestServer(Injector injector, ChannelCredentials credentials) throws Exception {
     this.injector = injector;
     this.server = injector.getInstance(CounterServer.class);
     server.start();
-    this.channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    this.channel = Grpc.newChannelBuilderForAddress("localhost", server.port(), credentials).build();
   }
 
   /** Starts a node on {@code redisUri} with {@code --port 0}, a 5 s shutdown grace and {@code extraArgs}. */
   public static TestServer start(String redisUri, String... extraArgs) throws Exception {
+    return startWith(InsecureChannelCredentials.create(), redisUri, extraArgs);
+  }
+
+  /** Like {@link #start(String, String...)}, with the credentials the test's own channel uses (TLS). */
+  public static TestServer startWith(ChannelCredentials credentials, String redisUri, String... extraArgs)
+      throws Exception {
+    TestServer server = launch(credentials, redisUri, extraArgs);
+    try {
+      server.awaitStatus(ServingStatus.SERVING, READY_TIMEOUT);
+    } catch (Exception e) {
+      server.stop();
+      throw e;
+    }
+    return server;
+  }
+
+  /** Starts a node without waiting for it to become ready (it may never be). */
+  public static TestServer launch(ChannelCredentials credentials, String redisUri, String... extraArgs)
+      throws Exception {
     List<String> args = new ArrayList<>(List.of("--port", "0", "--shutdown-grace", "5s", "--metrics-port", "0"));
     if (redisUri != null) {
       args.addAll(List.of("--redis", redisUri));
     }
     args.addAll(List.of(extraArgs));
     ServerConfig config = ServerConfig.parse(Map.of(), args.toArray(String[]::new));
-    TestServer server = new TestServer(Guice.createInjector(Stage.PRODUCTION, ServerModules.forConfig(config)));
-    server.awaitStatus(ServingStatus.SERVING, READY_TIMEOUT);
-    return server;
+    return new TestServer(Guice.createInjector(Stage.PRODUCTION, ServerModules.forConfig(config)), credentials);
   }
 
   public int port() {

@@ -17,6 +17,7 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
@@ -96,7 +97,9 @@ public final class RedisModule extends AbstractModule {
   }
 
   private static ClientOptions clientOptions(ServerConfig config) {
-    return ClientOptions.builder()
+    ClientOptions.Builder options = ClientOptions.builder();
+    config.redisTlsCa().ifPresent(ca -> options.sslOptions(SslOptions.builder().trustManager(ca.toFile()).build()));
+    return options
         .autoReconnect(true)
         // At most once. With REJECT_COMMANDS, commands issued while disconnected fail at once
         // (UNAVAILABLE instead of queueing), and commands in flight when a connection drops are
