@@ -160,6 +160,11 @@ public final class ServerConfig {
           + "least 1 (default: ${DEFAULT-VALUE}).")
   private int eventLoopThreads;
 
+  @Option(names = "--max-concurrent-streams", defaultValue = "1024", paramLabel = "N",
+      description = "Calls in flight per client connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS); clients queue "
+          + "the rest (default: ${DEFAULT-VALUE}).")
+  private int maxConcurrentStreams;
+
   @Option(names = "--handler-executor", defaultValue = "direct", hidden = true, paramLabel = "direct|pool",
       description = "Where gRPC runs handlers: on the transport threads (direct) or on gRPC's default pool. "
           + "Handlers never block, and direct measured faster; kept for benchmarking.")
@@ -216,6 +221,7 @@ public final class ServerConfig {
     check(!healthInterval.isZero(), "--health-interval must be positive");
     check(eventLoopThreads >= 0 && eventLoopThreads <= 256,
         "--event-loop-threads must be between 0 (auto) and 256, was " + eventLoopThreads);
+    check(maxConcurrentStreams >= 1, "--max-concurrent-streams must be positive, was " + maxConcurrentStreams);
     check(handlerExecutor.equals("direct") || handlerExecutor.equals("pool"),
         "--handler-executor must be direct or pool, was " + handlerExecutor);
     check(maxMessageSize >= 1024, "--max-message-size must be at least 1024 bytes, was " + maxMessageSize);
@@ -384,6 +390,10 @@ public final class ServerConfig {
    * with the load generator, one loop (request, Redis write and reply on one thread) was as fast
    * as two.
    */
+  public int maxConcurrentStreams() {
+    return maxConcurrentStreams;
+  }
+
   public int eventLoopThreads() {
     return eventLoopThreads > 0 ? eventLoopThreads : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
   }

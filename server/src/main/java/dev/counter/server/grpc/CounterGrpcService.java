@@ -62,7 +62,10 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
   public void increment(IncrementRequest request, StreamObserver<IncrementResponse> responseObserver) {
     ServerCallStreamObserver<IncrementResponse> call = (ServerCallStreamObserver<IncrementResponse>) responseObserver;
     boolean buffered = RequestValidator.isBuffered(request);
-    ServiceError error = RequestValidator.checkIncrement(request, "");
+    ServiceError error = MalformedRequests.problem(request);
+    if (error == null) {
+      error = RequestValidator.checkIncrement(request, "");
+    }
     if (error == null) {
       error = refusal(!buffered);
     }
@@ -91,7 +94,10 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
     for (IncrementRequest item : items) {
       anyDurable |= !RequestValidator.isBuffered(item);
     }
-    ServiceError error = RequestValidator.checkBatchSize(items.size(), "items");
+    ServiceError error = MalformedRequests.problem(request);
+    if (error == null) {
+      error = RequestValidator.checkBatchSize(items.size(), "items");
+    }
     if (error == null) {
       error = refusal(anyDurable);
     }
@@ -140,7 +146,10 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
 
   @Override
   public void get(GetRequest request, StreamObserver<GetResponse> responseObserver) {
-    ServiceError error = RequestValidator.checkName(request.getName(), "name");
+    ServiceError error = MalformedRequests.problem(request);
+    if (error == null) {
+      error = RequestValidator.checkName(request.getName(), "name");
+    }
     if (error == null) {
       error = refusal(true);
     }
@@ -164,7 +173,10 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
   @Override
   public void batchGet(BatchGetRequest request, StreamObserver<BatchGetResponse> responseObserver) {
     List<String> names = request.getNamesList();
-    ServiceError error = RequestValidator.checkBatchSize(names.size(), "names");
+    ServiceError error = MalformedRequests.problem(request);
+    if (error == null) {
+      error = RequestValidator.checkBatchSize(names.size(), "names");
+    }
     for (int i = 0; i < names.size() && error == null; i++) {
       error = RequestValidator.checkName(names.get(i), "names[" + i + "]");
     }
@@ -186,7 +198,10 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
 
   @Override
   public void reset(ResetRequest request, StreamObserver<ResetResponse> responseObserver) {
-    ServiceError error = RequestValidator.checkName(request.getName(), "name");
+    ServiceError error = MalformedRequests.problem(request);
+    if (error == null) {
+      error = RequestValidator.checkName(request.getName(), "name");
+    }
     if (error == null) {
       error = refusal(true);
     }
@@ -201,7 +216,10 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
   @Override
   public void watch(WatchRequest request, StreamObserver<WatchResponse> responseObserver) {
     ServerCallStreamObserver<WatchResponse> call = (ServerCallStreamObserver<WatchResponse>) responseObserver;
-    ServiceError error = RequestValidator.checkName(request.getName(), "name");
+    ServiceError error = MalformedRequests.problem(request);
+    if (error == null) {
+      error = RequestValidator.checkName(request.getName(), "name");
+    }
     if (error == null) {
       error = RequestValidator.checkWatchInterval(request.getMinInterval());
     }

@@ -46,13 +46,21 @@ public final class GrpcModule extends AbstractModule {
       builder.directExecutor();
     }
     return builder
-        .addService(ServerInterceptors.intercept(service, inFlight, callMetrics))
+        .addService(ServerInterceptors.intercept(MalformedRequests.rejectAsInvalidArgument(service.bindService()),
+            inFlight, callMetrics))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance())
+        // Limits against abuse (README, "Limits"): message and header sizes, streams per
+        // connection, and keepalive: clients pinging more often than every 10 s get GOAWAY
+        // (ENHANCE_YOUR_CALM); the server pings idle clients every 60 s and drops dead ones.
         .maxInboundMessageSize(config.maxMessageSize())
+        .maxInboundMetadataSize(16 * 1024)
+        .maxConcurrentCallsPerConnection(config.maxConcurrentStreams())
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
+        .keepAliveTime(60, TimeUnit.SECONDS)
+        .keepAliveTimeout(20, TimeUnit.SECONDS)
         .build();
   }
 
