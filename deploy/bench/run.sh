@@ -16,12 +16,16 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="${1:-$ROOT/deploy/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}"
 DURATION="${BENCH_DURATION:-10s}"
 WARMUP="${BENCH_WARMUP:-3s}"
+PRIME="${BENCH_PRIME:-15s}"
 SCENARIOS="${BENCH_SCENARIOS:-s1 s2-c64 s2-c256 s3 s4 s5 s6 sweep direct memory}"
 REDIS_PORT="${BENCH_REDIS_PORT:-16390}"
 BASELINE_PORT="${BENCH_BASELINE_PORT:-19191}"
 COUNTER_PORT="${BENCH_COUNTER_PORT:-19190}"
-# Both servers get the same JVM: the heap the reference figures were measured with (SPEC §7).
-SERVER_JVM=(-Xms1g -Xmx1g -XX:+UseG1GC)
+# Both servers get the same JVM options: those of the shipped start script deploy/bin/counter-server
+# (BENCH_SERVER_JAVA_OPTS replaces them for both, e.g. "-Xms1g -Xmx1g -XX:+UseG1GC" as in SPEC §7).
+START_SCRIPT="$ROOT/deploy/bin/counter-server"
+export COUNTER_JAVA_OPTS="${BENCH_SERVER_JAVA_OPTS:-$("$START_SCRIPT" --print-jvm-options)}"
+read -r -a SERVER_JVM <<< "$COUNTER_JAVA_OPTS"
 CLIENT_JVM=(-Xms512m -Xmx512m -XX:+UseG1GC)
 
 mkdir -p "$OUT/bin" "$OUT/logs"
@@ -40,7 +44,9 @@ if command -v redis-server >/dev/null; then
   REDIS_SERVER="$(command -v redis-server)"
 else
   REDIS_SERVER="$OUT/bin/redis-server"
-  unzip -p "$SERVER_JAR" redis-server-6.2.6-v5-linux-amd64 > "$REDIS_SERVER"
+  # The development redis-server bundled in the server jar (linux x86-64); `jar` comes with the JDK.
+  (cd "$OUT/bin" && jar xf "$SERVER_JAR" redis-server-6.2.6-v5-linux-amd64)
+  mv "$OUT/bin/redis-server-6.2.6-v5-linux-amd64" "$REDIS_SERVER"
   chmod +x "$REDIS_SERVER"
 fi
 
@@ -66,7 +72,9 @@ PIDS+=($!)
 setsid java "${SERVER_JVM[@]}" -jar "$OUT/bin/counter-cli.jar" baseline-server --port "$BASELINE_PORT" \
   > "$OUT/logs/baseline.log" 2>&1 &
 PIDS+=($!)
-setsid java "${SERVER_JVM[@]}" -jar "$SERVER_JAR" --port "$COUNTER_PORT" --redis "$REDIS_URI" --host 127.0.0.1 \
+# shellcheck disable=SC2086 # BENCH_COUNTER_ARGS is a space-separated list of server options on purpose
+COUNTER_SERVER_JAR="$SERVER_JAR" setsid "$START_SCRIPT" --port "$COUNTER_PORT" --redis "$REDIS_URI" --host 127.0.0.1 \
+  ${BENCH_COUNTER_ARGS:-} \
   > "$OUT/logs/counter.log" 2>&1 &
 COUNTER_PID=$!
 PIDS+=($COUNTER_PID)
@@ -80,6 +88,14 @@ for target in "$BASELINE" "$COUNTER"; do
     sleep 0.5
   done
   [[ -n "$ready" ]] || { echo "$target did not become ready; see $OUT/logs" >&2; exit 1; }
+done
+
+# JIT warm-up of both servers (and the client) before anything is measured, so the first scenario
+# is not measured against half-compiled code. Not recorded.
+for target in "$BASELINE" "$COUNTER"; do
+  echo "warming up $target for $PRIME" >&2
+  "${CLI[@]}" --target "$target" --deadline 10s bench --quiet --duration "$PRIME" --warmup 0s \
+    --concurrency 64 --keys 1000 --distribution uniform >/dev/null
 done
 
 RESULTS="$OUT/results.jsonl"

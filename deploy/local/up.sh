@@ -9,7 +9,7 @@
 #   SERVER_BASE_PORT  first gRPC port (default 9090; nodes use consecutive ports)
 #   RUN_DIR           working directory (default deploy/local/run)
 #   REDIS_SERVER      redis-server binary (default: PATH, else the one bundled in the jar)
-#   SERVER_JAVA_OPTS  JVM options of each server node (default: -Xmx1g -XX:+ExitOnOutOfMemoryError)
+#   SERVER_JAVA_OPTS  JVM options of each server node (default: deploy/bin/counter-server's)
 #   READY_TIMEOUT     seconds to wait for every node to report SERVING (default 60)
 #
 # Every run starts a fresh cluster: RUN_DIR's previous Redis data, node data and logs are removed
@@ -24,7 +24,7 @@ redis_base_port="${REDIS_BASE_PORT:-7000}"
 server_base_port="${SERVER_BASE_PORT:-9090}"
 run_dir="${RUN_DIR:-$root/deploy/local/run}"
 ready_timeout="${READY_TIMEOUT:-60}"
-server_java_opts="${SERVER_JAVA_OPTS:--Xmx1g -XX:+ExitOnOutOfMemoryError}"
+server_java_opts="${SERVER_JAVA_OPTS:-$("$root/deploy/bin/counter-server" --print-jvm-options)}"
 
 die() { echo "up.sh: $*" >&2; exit 1; }
 

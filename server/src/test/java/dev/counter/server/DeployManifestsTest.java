@@ -36,6 +36,7 @@ class DeployManifestsTest {
     assertThat(DEPLOY).isDirectory();
     for (String file : List.of(
         "README.md",
+        "bin/counter-server",
         "local/up.sh",
         "local/down.sh",
         "docker/Dockerfile",
@@ -44,8 +45,25 @@ class DeployManifestsTest {
         "k8s/counter.yaml")) {
       assertThat(DEPLOY.resolve(file)).as("deploy/" + file).isRegularFile();
     }
+    assertThat(DEPLOY.resolve("bin/counter-server")).isExecutable();
     assertThat(DEPLOY.resolve("local/up.sh")).isExecutable();
     assertThat(DEPLOY.resolve("local/down.sh")).isExecutable();
+  }
+
+  @Test
+  void startScriptShipsFixedG1HeapAndIsTheImageEntrypoint() throws Exception {
+    Process process = new ProcessBuilder("bash", DEPLOY.resolve("bin/counter-server").toString(), "--print-jvm-options")
+        .redirectErrorStream(true)
+        .start();
+    String options = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    assertThat(process.waitFor()).as("exit code; output: %s", options).isZero();
+    // The settings the RSS bar was measured with: a fixed heap well under 512 MiB, G1.
+    assertThat(options.split("\\s+")).contains("-XX:+UseG1GC", "-Xms256m", "-Xmx256m", "-XX:+ExitOnOutOfMemoryError");
+
+    String dockerfile = Files.readString(DEPLOY.resolve("docker/Dockerfile"));
+    assertThat(dockerfile)
+        .contains("COPY --chown=root:root --chmod=0555 deploy/bin/counter-server /app/counter-server")
+        .contains("ENTRYPOINT [\"/app/counter-server\"]");
   }
 
   @Test
