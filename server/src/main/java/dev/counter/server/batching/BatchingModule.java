@@ -6,14 +6,21 @@ import com.google.inject.Singleton;
 import dev.counter.server.config.ServerConfig;
 import dev.counter.server.netty.EndOfBurstFlushTrigger;
 import dev.counter.server.netty.SharedEventLoops;
+import dev.counter.server.store.CounterStore;
 import dev.counter.server.store.IncrementWriter;
 import java.time.Duration;
 
-/** Binds the smart batcher between the gRPC service and the store. */
+/** Binds the smart batcher (increments) and the read coalescer (Gets) between the gRPC service and the store. */
 public final class BatchingModule extends AbstractModule {
   @Override
   protected void configure() {
     bind(IncrementBatcher.class).to(SmartBatcher.class);
+  }
+
+  @Provides
+  @Singleton
+  CounterReader reader(CounterStore store, SharedEventLoops eventLoops) {
+    return new ReadCoalescer(store, new EndOfBurstFlushTrigger(eventLoops));
   }
 
   @Provides

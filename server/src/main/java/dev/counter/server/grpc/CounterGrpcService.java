@@ -3,6 +3,7 @@ package dev.counter.server.grpc;
 import static java.util.Objects.requireNonNull;
 
 import dev.counter.server.batching.Admission;
+import dev.counter.server.batching.CounterReader;
 import dev.counter.server.batching.IncrementBatcher;
 import dev.counter.server.batching.PendingIncrement;
 import dev.counter.server.health.ServingState;
@@ -38,21 +39,25 @@ import java.util.function.Function;
 import javax.annotation.Nullable;
 
 /**
- * {@code counter.v1.CounterService}. Handlers validate, hand increments to the batcher and reads
- * to the store, and return at once: nothing here blocks, so the server runs them directly on its
- * transport threads. Answers come from whichever thread completes the work.
+ * {@code counter.v1.CounterService}. Handlers validate, hand increments to the batcher, single reads
+ * to the read coalescer and other work to the store, and return at once: nothing here blocks, so
+ * the server runs them directly on its transport threads. Answers come from whichever thread
+ * completes the work.
  */
 public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceImplBase {
   private static final IncrementResponse BUFFERED_RESPONSE = IncrementResponse.getDefaultInstance();
 
   private final IncrementBatcher batcher;
+  private final CounterReader reader;
   private final CounterStore store;
   private final ServingState serving;
   private final WatchHub watches;
 
   @Inject
-  public CounterGrpcService(IncrementBatcher batcher, CounterStore store, ServingState serving, WatchHub watches) {
+  public CounterGrpcService(IncrementBatcher batcher, CounterReader reader, CounterStore store, ServingState serving,
+      WatchHub watches) {
     this.batcher = requireNonNull(batcher, "batcher is null");
+    this.reader = requireNonNull(reader, "reader is null");
     this.store = requireNonNull(store, "store is null");
     this.serving = requireNonNull(serving, "serving is null");
     this.watches = requireNonNull(watches, "watches is null");
@@ -158,7 +163,7 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
       return;
     }
     if (!request.getIncludeShards()) {
-      respond(store.get(request.getName()), value -> GetResponse.newBuilder().setValue(value).build(), responseObserver);
+      respond(reader.get(request.getName()), value -> GetResponse.newBuilder().setValue(value).build(), responseObserver);
       return;
     }
     respond(store.shards(request.getName()), CounterGrpcService::withShards, responseObserver);

@@ -23,11 +23,11 @@ public final class CallMetricsInterceptor implements ServerInterceptor {
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     long start = System.nanoTime();
-    String method = call.getMethodDescriptor().getBareMethodName();
+    ServerMetrics.CallSeries series = metrics.callSeries(call.getMethodDescriptor().getBareMethodName());
     return next.startCall(new SimpleForwardingServerCall<>(call) {
       @Override
       public void close(Status status, Metadata trailers) {
-        metrics.call(method, status.getCode().name(), System.nanoTime() - start);
+        series.record(status.getCode().name(), System.nanoTime() - start);
         super.close(status, trailers);
       }
     }, headers);

@@ -2,17 +2,26 @@ package dev.counter.server.metrics;
 
 import dev.counter.server.batching.BatcherMetrics;
 import dev.counter.server.store.StoreMetrics;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.DoubleSupplier;
 
 /**
  * Every Prometheus metric of a node (SPEC §4), in one registry. Names start with
  * {@code counter_}; JVM metrics are included. Thread-safe.
+ *
+ * <p>Recorded on every call and increment, so the labelled series are looked up once and kept,
+ * and histograms are classic only (a native histogram costs more per observation).
  */
 public final class ServerMetrics implements BatcherMetrics, StoreMetrics {
   private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -24,6 +33,10 @@ public final class ServerMetrics implements BatcherMetrics, StoreMetrics {
   private final Histogram flushIncrements;
   private final Histogram flushLatency;
   private final Counter storeErrors;
+  private final CounterDataPoint acceptedDurable;
+  private final CounterDataPoint acceptedBuffered;
+  private final Map<Resolution, CounterDataPoint> resolvedByOutcome = new EnumMap<>(Resolution.class);
+  private final Map<String, CallSeries> callSeries = new ConcurrentHashMap<>();
 
   public ServerMetrics() {
     calls = Counter.builder().name("counter_grpc_calls_total")
@@ -32,6 +45,7 @@ public final class ServerMetrics implements BatcherMetrics, StoreMetrics {
     callLatency = Histogram.builder().name("counter_grpc_call_duration_seconds")
         .help("Duration of counter.v1.CounterService calls, from start to status, by method")
         .unit(Unit.SECONDS).labelNames("method")
+        .classicOnly()
         .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
         .register(registry);
     accepted = Counter.builder().name("counter_increments_accepted_total")
@@ -45,11 +59,13 @@ public final class ServerMetrics implements BatcherMetrics, StoreMetrics {
         .help("Flushes (one batch of writes to Redis per lane)").register(registry);
     flushIncrements = Histogram.builder().name("counter_flush_increments")
         .help("Increments carried by one flush")
+        .classicOnly()
         .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384)
         .register(registry);
     flushLatency = Histogram.builder().name("counter_flush_duration_seconds")
         .help("Time from sending a flush to Redis until its last write completed")
         .unit(Unit.SECONDS)
+        .classicOnly()
         .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 2.5)
         .register(registry);
     storeErrors = Counter.builder().name("counter_redis_errors_total")
@@ -61,10 +77,10 @@ public final class ServerMetrics implements BatcherMetrics, StoreMetrics {
       storeErrors.labelValues(operation, "other");
     }
     for (Resolution resolution : Resolution.values()) {
-      resolved.labelValues(resolution.name().toLowerCase(java.util.Locale.ROOT));
+      resolvedByOutcome.put(resolution, resolved.labelValues(resolution.name().toLowerCase(Locale.ROOT)));
     }
-    accepted.labelValues("durable");
-    accepted.labelValues("buffered");
+    acceptedDurable = accepted.labelValues("durable");
+    acceptedBuffered = accepted.labelValues("buffered");
     JvmMetrics.builder().register(registry);
   }
 
@@ -78,20 +94,19 @@ public final class ServerMetrics implements BatcherMetrics, StoreMetrics {
         .callback(callback -> callback.call(value.getAsDouble())).register(registry);
   }
 
-  /** Records one finished call. */
-  public void call(String method, String code, long nanos) {
-    calls.labelValues(method, code).inc();
-    callLatency.labelValues(method).observe(nanos / 1e9);
+  /** The series of one method, to keep and record its calls with. */
+  public CallSeries callSeries(String method) {
+    return callSeries.computeIfAbsent(method, CallSeries::new);
   }
 
   @Override
   public void accepted(int count, boolean buffered) {
-    accepted.labelValues(buffered ? "buffered" : "durable").inc(count);
+    (buffered ? acceptedBuffered : acceptedDurable).inc(count);
   }
 
   @Override
   public void resolved(Resolution resolution, int count) {
-    resolved.labelValues(resolution.name().toLowerCase(java.util.Locale.ROOT)).inc(count);
+    resolvedByOutcome.get(resolution).inc(count);
   }
 
   @Override
@@ -104,5 +119,23 @@ public final class ServerMetrics implements BatcherMetrics, StoreMetrics {
   @Override
   public void failed(String operation, boolean unavailable) {
     storeErrors.labelValues(operation, unavailable ? "unavailable" : "other").inc();
+  }
+
+  /** The call count (by status code) and latency series of one method. Thread-safe. */
+  public final class CallSeries {
+    private final String method;
+    private final DistributionDataPoint latency;
+    private final Map<String, CounterDataPoint> callsByCode = new ConcurrentHashMap<>();
+
+    private CallSeries(String method) {
+      this.method = method;
+      this.latency = callLatency.labelValues(method);
+    }
+
+    /** Records one finished call with status {@code code} that took {@code nanos}. */
+    public void record(String code, long nanos) {
+      callsByCode.computeIfAbsent(code, c -> calls.labelValues(method, c)).inc();
+      latency.observe(nanos / 1e9);
+    }
   }
 }

@@ -9,7 +9,7 @@ import java.util.concurrent.CompletionStage;
  * {@link IncrementWriter#write}. All stages fail with {@link StoreUnavailableException} when the
  * backing store cannot answer.
  */
-public interface CounterStore extends IncrementWriter {
+public interface CounterStore extends IncrementWriter, BulkReader {
   /** The counter's value: the exact sum of all shards, 0 when it does not exist. */
   CompletionStage<Long> get(String name);
 
@@ -18,6 +18,7 @@ public interface CounterStore extends IncrementWriter {
 
   /** The values of many counters, in the order of {@code names}. */
   CompletionStage<List<Long>> getAll(List<String> names);
+
 
   /** Atomically removes every shard of the counter and returns the value it had. */
   CompletionStage<Long> reset(String name);

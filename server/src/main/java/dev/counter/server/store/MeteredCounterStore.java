@@ -66,6 +66,15 @@ public final class MeteredCounterStore implements CounterStore {
   }
 
   @Override
+  public List<CompletableFuture<Long>> getEach(List<String> names) {
+    List<CompletableFuture<Long>> values = store.getEach(names);
+    for (CompletableFuture<Long> value : values) {
+      value.whenComplete((ignored, error) -> count("get", error));
+    }
+    return values;
+  }
+
+  @Override
   public CompletionStage<Long> reset(String name) {
     return counted("reset", store.reset(name));
   }

@@ -21,6 +21,34 @@ public final class ShardSum {
     return sum(shards);
   }
 
+  /**
+   * Sums the comma-separated decimal int64s of {@code joined} from index {@code from} on (as the
+   * flush script returns them; nothing after {@code from} means no shards, 0).
+   */
+  public static long ofJoined(String joined, int from) {
+    int length = joined.length();
+    if (from >= length) {
+      return 0;
+    }
+    int count = 1;
+    for (int i = from; i < length; i++) {
+      if (joined.charAt(i) == ',') {
+        count++;
+      }
+    }
+    long[] shards = new long[count];
+    int start = from;
+    for (int k = 0; k < count; k++) {
+      int end = joined.indexOf(',', start);
+      if (end < 0) {
+        end = length;
+      }
+      shards[k] = Long.parseLong(joined, start, end, 10);
+      start = end + 1;
+    }
+    return sum(shards);
+  }
+
   /** Sums shard values. */
   public static long ofValues(Collection<Long> shardValues) {
     long[] shards = new long[shardValues.size()];

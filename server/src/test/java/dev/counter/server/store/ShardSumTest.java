@@ -15,6 +15,16 @@ class ShardSumTest {
   }
 
   @Test
+  void sumsTheJoinedFormOfTheFlushScript() {
+    assertThat(ShardSum.ofJoined("S", 1)).isZero();
+    assertThat(ShardSum.ofJoined("S42", 1)).isEqualTo(42);
+    assertThat(ShardSum.ofJoined("S1,-2,40", 1)).isEqualTo(39);
+    String max = Long.toString(Long.MAX_VALUE);
+    assertThat(ShardSum.ofJoined("S" + max + ",5,-10", 1)).isEqualTo(Long.MAX_VALUE - 5);
+    assertThatThrownBy(() -> ShardSum.ofJoined("S1,,2", 1)).isInstanceOf(NumberFormatException.class);
+  }
+
+  @Test
   void survivesIntermediateOverflowWhenTheTotalFits() {
     String max = Long.toString(Long.MAX_VALUE);
     assertThat(ShardSum.of(List.of(max, "5", "-10"))).isEqualTo(Long.MAX_VALUE - 5);

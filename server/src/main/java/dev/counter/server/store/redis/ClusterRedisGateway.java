@@ -8,6 +8,7 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.RedisCommand;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -109,6 +110,12 @@ final class ClusterRedisGateway implements RedisGateway {
   @Override
   public RedisClusterAsyncCommands<String, String> async() {
     return require().async();
+  }
+
+  @Override
+  public void dispatch(List<? extends RedisCommand<String, String, ?>> commands) {
+    // Lettuce routes each command to its slot's node; commands for one node share its connection.
+    require().dispatch(commands);
   }
 
   @Override

@@ -12,6 +12,12 @@ import dev.counter.server.store.WriteResult;
 import dev.counter.server.store.WriteResult.Outcome;
 import dev.counter.server.store.WriteToken;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.ValueListOutput;
+import io.lettuce.core.protocol.AsyncCommand;
+import io.lettuce.core.protocol.Command;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Duration;
@@ -243,14 +249,15 @@ public final class RedisCounterStore implements CounterStore {
     int op = 0;
     for (CounterOps counter : counters) {
       String first = (String) reply.get(entry);
+      if (first.charAt(0) == 'S') {
+        // Every increment applied; the shards as they were before: summed here, exactly.
+        op = applyAll(result, op, counter, ShardSum.ofJoined(first, 1));
+        entry++;
+        continue;
+      }
       if (first.charAt(0) == 'F') {
-        // Every increment applied: each value is the value before plus the running sum. The
-        // script checked that every running total fits, so addExact cannot throw.
-        long value = Long.parseLong(first, 1, first.length(), 10);
-        for (IncrementOp increment : counter.ops()) {
-          value = Math.addExact(value, increment.delta());
-          result.set(op++, Outcome.APPLIED, value);
-        }
+        // Every increment applied, the value before them summed by the script.
+        op = applyAll(result, op, counter, Long.parseLong(first, 1, first.length(), 10));
         entry++;
         continue;
       }
@@ -270,6 +277,28 @@ public final class RedisCounterStore implements CounterStore {
     return result;
   }
 
+  /**
+   * Records every increment of {@code counter} as applied: each value is the value before plus
+   * the running sum. The script checked that every running total fits, so addExact cannot throw.
+   */
+  private static int applyAll(WriteResult result, int op, CounterOps counter, long valueBefore) {
+    long value = valueBefore;
+    for (IncrementOp increment : counter.ops()) {
+      value = Math.addExact(value, increment.delta());
+      result.set(op++, Outcome.APPLIED, value);
+    }
+    return op;
+  }
+
+  /** The exact sum of shard values as a script returns them (decimal strings). */
+  private static long sumOf(List<?> shardValues) {
+    List<String> values = new ArrayList<>(shardValues.size());
+    for (Object value : shardValues) {
+      values.add((String) value);
+    }
+    return ShardSum.of(values);
+  }
+
   @Override
   public CompletionStage<Long> get(String name) {
     return call(() -> redis.async().hvals(keys.counter(name)).thenApply(ShardSum::of));
@@ -286,33 +315,46 @@ public final class RedisCounterStore implements CounterStore {
 
   @Override
   public CompletionStage<List<Long>> getAll(List<String> names) {
-    return call(() -> {
-      RedisClusterAsyncCommands<String, String> commands = redis.async();
-      List<CompletableFuture<Long>> values = new ArrayList<>(names.size());
-      for (String name : names) {
-        values.add(commands.hvals(keys.counter(name)).thenApply(ShardSum::of).toCompletableFuture());
+    List<CompletableFuture<Long>> values;
+    try {
+      values = getEach(names);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(RedisErrors.classify(e));
+    }
+    return CompletableFuture.allOf(values.toArray(CompletableFuture<?>[]::new)).thenApply(ignored -> {
+      List<Long> result = new ArrayList<>(values.size());
+      for (CompletableFuture<Long> value : values) {
+        result.add(value.join());
       }
-      return CompletableFuture.allOf(values.toArray(CompletableFuture<?>[]::new)).thenApply(ignored -> {
-        List<Long> result = new ArrayList<>(values.size());
-        for (CompletableFuture<Long> value : values) {
-          result.add(value.join());
-        }
-        return result;
-      });
+      return result;
     });
+  }
+
+  /** One HVALS per counter, all sent in one write: one socket flush, and replies that arrive together. */
+  @Override
+  public List<CompletableFuture<Long>> getEach(List<String> names) {
+    List<AsyncCommand<String, String, List<String>>> commands = new ArrayList<>(names.size());
+    List<CompletableFuture<Long>> values = new ArrayList<>(names.size());
+    for (String name : names) {
+      AsyncCommand<String, String, List<String>> command = new AsyncCommand<>(new Command<>(CommandType.HVALS,
+          new ValueListOutput<>(StringCodec.UTF8), new CommandArgs<>(StringCodec.UTF8).addKey(keys.counter(name))));
+      commands.add(command);
+      values.add(call(() -> command.thenApply(ShardSum::of)).toCompletableFuture());
+    }
+    try {
+      redis.dispatch(commands);
+    } catch (RuntimeException e) {
+      Throwable error = RedisErrors.classify(e);
+      commands.forEach(command -> command.completeExceptionally(error));
+    }
+    return values;
   }
 
   @Override
   public CompletionStage<Long> reset(String name) {
     return call(() -> resetScript.<List<Object>>run(redis.async(), ScriptOutputType.MULTI,
             new String[] {keys.counter(name)})
-        .thenApply(shards -> {
-          List<String> values = new ArrayList<>(shards.size());
-          for (Object shard : shards) {
-            values.add((String) shard);
-          }
-          return ShardSum.of(values);
-        }));
+        .thenApply(RedisCounterStore::sumOf));
   }
 
   /** Runs {@code operation}, turning both thrown and asynchronous Lettuce failures into store failures. */

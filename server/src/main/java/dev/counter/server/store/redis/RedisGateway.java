@@ -1,6 +1,8 @@
 package dev.counter.server.store.redis;
 
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.protocol.RedisCommand;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -16,6 +18,13 @@ public interface RedisGateway extends AutoCloseable {
    * fail at once.
    */
   RedisClusterAsyncCommands<String, String> async();
+
+  /**
+   * Sends {@code commands} together: on one connection in a single write (one socket flush for
+   * all of them), routed by key on a cluster. Each command completes on its own. Throws like
+   * {@link #async()} before the first connection.
+   */
+  void dispatch(List<? extends RedisCommand<String, String, ?>> commands);
 
   /** True once a connection was established and it is currently open. */
   boolean isConnected();

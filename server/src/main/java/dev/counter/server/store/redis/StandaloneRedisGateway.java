@@ -8,7 +8,9 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.RedisCommand;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
@@ -81,6 +83,11 @@ final class StandaloneRedisGateway implements RedisGateway {
   @Override
   public RedisClusterAsyncCommands<String, String> async() {
     return require(connection).async();
+  }
+
+  @Override
+  public void dispatch(List<? extends RedisCommand<String, String, ?>> commands) {
+    require(connection).dispatch(commands);
   }
 
   @Override

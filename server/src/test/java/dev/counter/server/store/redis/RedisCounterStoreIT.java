@@ -116,6 +116,61 @@ class RedisCounterStoreIT {
         .containsEntry("2", shardB.longValueExact());
   }
 
+  /**
+   * The script's cheapest path decides by string length alone (shards and running sums shorter
+   * than 17 characters); this walk keeps values around that boundary, on five nodes, and checks
+   * every returned value and every shard against exact arithmetic.
+   */
+  @Test
+  void theLengthOnlyPathAgreesWithExactArithmeticAroundItsBoundary() {
+    Random random = new Random(11);
+    long edge = 10_000_000_000_000_000L; // 10^16: 17 digits, the first value too long for it
+    long[] near = {edge - 1, edge, edge / 10 - 1, edge / 10, edge / 10 + 1, edge / 100, 9, 0, 1};
+    List<RedisCounterStore> nodes = new ArrayList<>();
+    for (int id = 1; id <= 5; id++) {
+      nodes.add(store(id));
+    }
+    String name = TestNames.unique("edge");
+    BigInteger total = BigInteger.ZERO;
+    BigInteger[] shards = {BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO};
+    for (int round = 0; round < 400; round++) {
+      int node = random.nextInt(nodes.size());
+      List<Long> deltas = new ArrayList<>();
+      int size = 1 + random.nextInt(4);
+      for (int i = 0; i < size; i++) {
+        long delta = Math.abs(near[random.nextInt(near.length)]);
+        // Mostly towards zero, so the shards keep crossing the boundary instead of drifting off.
+        boolean down = shards[node].signum() > 0 ? random.nextInt(10) < 7 : random.nextInt(10) < 3;
+        deltas.add(down ? -delta : delta);
+      }
+      WriteResult result = write(nodes.get(node), name, deltas);
+      for (int i = 0; i < size; i++) {
+        BigInteger newTotal = total.add(BigInteger.valueOf(deltas.get(i)));
+        BigInteger newShard = shards[node].add(BigInteger.valueOf(deltas.get(i)));
+        assertThat(fits(newTotal) && fits(newShard)).as("the walk stays inside int64").isTrue();
+        assertThat(result.outcome(i)).as("round %d item %d", round, i).isEqualTo(Outcome.APPLIED);
+        assertThat(result.value(i)).as("round %d item %d", round, i).isEqualTo(newTotal.longValueExact());
+        total = newTotal;
+        shards[node] = newShard;
+      }
+    }
+    Map<String, Long> stored = nodeA.shards(name).toCompletableFuture().join();
+    for (int id = 1; id <= 5; id++) {
+      assertThat(stored.getOrDefault(Integer.toString(id), 0L)).as("shard %d", id)
+          .isEqualTo(shards[id - 1].longValueExact());
+    }
+    assertThat(nodeA.get(name).toCompletableFuture().join()).isEqualTo(total.longValueExact());
+  }
+
+  @Test
+  void aNonCanonicalShardTakesTheParsingPathAndStillSumsExactly() {
+    String name = TestNames.unique("noncanonical");
+    // Not written by any node (HINCRBY never produces it), but a number: counted like 7.
+    admin.sync().hset(keys.counter(name), "9", "007");
+    assertThat(write(nodeA, name, List.of(5L)).value(0)).isEqualTo(12);
+    assertThat(write(nodeA, name, List.of(1L, 2L)).value(1)).isEqualTo(15);
+  }
+
   @Test
   void anOverflowFailsAloneWhileOtherIncrementsOfTheSameWriteApply() {
     String full = TestNames.unique("full");
@@ -232,6 +287,27 @@ class RedisCounterStoreIT {
     // Redis does not roll back a failed script: the flush script must fail before its first write.
     assertThat(nodeA.get(good).toCompletableFuture().join()).isZero();
     assertThat(admin.sync().exists(keys.writeToken(good, token.id()))).isZero();
+  }
+
+  @Test
+  void readsOfManyCountersGoTogetherAndOneBadKeyFailsOnlyItsOwnRead() {
+    String a = TestNames.unique("each-a");
+    String b = TestNames.unique("each-b");
+    String wrongType = TestNames.unique("each-wrongtype");
+    write(nodeA, a, List.of(5L));
+    write(nodeB, a, List.of(-2L));
+    write(nodeA, b, List.of(Long.MAX_VALUE));
+    admin.sync().set(keys.counter(wrongType), "a string, not a hash");
+
+    List<java.util.concurrent.CompletableFuture<Long>> values =
+        nodeA.getEach(List.of(a, wrongType, b, TestNames.unique("each-unknown"), a));
+
+    assertThat(values.get(0).join()).isEqualTo(3);
+    assertThat(values.get(1)).failsWithin(Duration.ofSeconds(5));
+    assertThat(values.get(2).join()).isEqualTo(Long.MAX_VALUE);
+    assertThat(values.get(3).join()).isZero();
+    assertThat(values.get(4).join()).isEqualTo(3);
+    assertThat(nodeA.getAll(List.of(b, a)).toCompletableFuture().join()).containsExactly(Long.MAX_VALUE, 3L);
   }
 
   @Test
