@@ -52,6 +52,8 @@ public final class CounterServer {
     this.metricsEndpoint = requireNonNull(metricsEndpoint, "metricsEndpoint is null");
     metrics.gauge("counter_pending_increments", "Increments accepted but not yet written (bounded by --max-pending)",
         batcher::pending);
+    metrics.gauge("counter_flushes_in_flight", "Batched writes out at Redis now (at most one per lane)",
+        batcher::flushesInFlight);
     metrics.gauge("counter_node_id", "This node's id (its field in every counter hash); -1 until leased",
         () -> store.nodeId().orElse(-1));
     metrics.gauge("counter_watchers", "Watch streams this node serves", watches::watchers);

@@ -3,6 +3,7 @@ package dev.counter.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.counter.server.batching.IncrementBatcher;
 import dev.counter.server.testing.RedisServerExtension;
 import dev.counter.server.testing.TestNames;
 import dev.counter.server.testing.TestServer;
@@ -69,6 +70,10 @@ class RedisOutageIT {
         // and are dropped once their deadline passes, before they are ever sent.
         server.futureStub().withDeadlineAfter(300, TimeUnit.MILLISECONDS)
             .increment(IncrementRequest.newBuilder().setName(name).setDelta(1000).build());
+        // Only once its write is out at Redis, or the next call could join the same flush.
+        IncrementBatcher batcher = server.instance(IncrementBatcher.class);
+        dev.counter.server.testing.Await.until("the +1000 flush to be out at Redis", Duration.ofSeconds(5),
+            () -> batcher.pending() == 1 && batcher.flushesInFlight() == 1);
         long start = System.nanoTime();
         for (int i = 0; i < 5; i++) {
           Throwable error = catchThrowable(() -> server.stub().withDeadlineAfter(300, TimeUnit.MILLISECONDS)

@@ -96,6 +96,11 @@ final class FlushLane {
     }
   }
 
+  /** A flush holds the lane and has taken everything queued: its write is out at the store. */
+  boolean writeInFlight() {
+    return flushing.get() && !lingering.get() && queue.isEmpty();
+  }
+
   private boolean hasWork() {
     return !queue.isEmpty() || !dueResends.isEmpty();
   }

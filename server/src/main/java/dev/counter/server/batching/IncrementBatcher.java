@@ -18,6 +18,9 @@ public interface IncrementBatcher {
   /** Increments accepted but not yet resolved (queued, in flight, or waiting for a retry). */
   long pending();
 
+  /** Lanes whose write is out at the store right now (at most one per lane). */
+  int flushesInFlight();
+
   /**
    * Stops accepting increments and writes everything pending, waiting at most {@code timeout}.
    *

@@ -118,6 +118,18 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
   }
 
   @Override
+  public int flushesInFlight() {
+    int count = 0;
+    for (int i = 0; i < lanes.length(); i++) {
+      FlushLane lane = lanes.get(i);
+      if (lane != null && lane.writeInFlight()) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  @Override
   public long drain(Duration timeout) throws InterruptedException {
     closed = true;
     if (budget.awaitEmpty(timeout.toNanos())) {

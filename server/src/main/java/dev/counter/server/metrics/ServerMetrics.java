@@ -2,6 +2,7 @@ package dev.counter.server.metrics;
 
 import dev.counter.server.batching.BatcherMetrics;
 import dev.counter.server.store.StoreMetrics;
+import dev.counter.v1.CounterServiceGrpc;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -79,6 +80,9 @@ public final class ServerMetrics implements BatcherMetrics, StoreMetrics {
     for (Resolution resolution : Resolution.values()) {
       resolvedByOutcome.put(resolution, resolved.labelValues(resolution.name().toLowerCase(Locale.ROOT)));
     }
+    for (io.grpc.MethodDescriptor<?, ?> method : CounterServiceGrpc.getServiceDescriptor().getMethods()) {
+      callSeries(method.getBareMethodName()).zero("OK");
+    }
     acceptedDurable = accepted.labelValues("durable");
     acceptedBuffered = accepted.labelValues("buffered");
     JvmMetrics.builder().register(registry);
@@ -136,6 +140,10 @@ public final class ServerMetrics implements BatcherMetrics, StoreMetrics {
     public void record(String code, long nanos) {
       callsByCode.computeIfAbsent(code, c -> calls.labelValues(method, c)).inc();
       latency.observe(nanos / 1e9);
+    }
+
+    private void zero(String code) {
+      callsByCode.computeIfAbsent(code, c -> calls.labelValues(method, c));
     }
   }
 }

@@ -54,7 +54,7 @@ class MetricsIT {
       for (String family : new String[] {"counter_grpc_calls_total", "counter_grpc_call_duration_seconds_count",
           "counter_increments_accepted_total", "counter_increments_flushed_total", "counter_flushes_total",
           "counter_flush_increments_count", "counter_flush_duration_seconds_count", "counter_redis_errors_total",
-          "counter_pending_increments", "counter_node_id", "jvm_memory_used_bytes"}) {
+          "counter_pending_increments", "counter_flushes_in_flight", "counter_node_id", "jvm_memory_used_bytes"}) {
         assertThat(during.keySet()).as("family %s", family).anyMatch(sample -> sample.startsWith(family));
       }
       double pendingDuring = sum(during, "counter_pending_increments");

@@ -1,5 +1,6 @@
 package dev.counter.server.testing;
 
+import dev.counter.client.ClientServiceConfig;
 import dev.counter.client.CounterClient;
 import dev.counter.v1.CounterServiceGrpc;
 import dev.counter.v1.Durability;
@@ -52,13 +53,15 @@ public final class IncrementLoad implements AutoCloseable {
 
   /**
    * Starts {@code writers} threads, each with its own {@link CounterClient} to {@code target}
-   * (gRPC retries of UNAVAILABLE on, 3 s deadline).
+   * (3 s deadline; gRPC retries of UNAVAILABLE on only with request ids).
    */
   public static IncrementLoad start(String target, String prefix, int counters, int writers, boolean requestIds,
       Durability durability) {
     IncrementLoad load = new IncrementLoad(prefix, counters, requestIds, durability, writers);
     for (int w = 0; w < writers; w++) {
-      CounterClient client = CounterClient.newBuilder().target(target).deadline(Duration.ofSeconds(3)).build();
+      // Without request ids a retried call could apply twice, so such a load does not retry.
+      CounterClient client = CounterClient.newBuilder().target(target).deadline(Duration.ofSeconds(3))
+          .maxAttempts(requestIds ? ClientServiceConfig.DEFAULT_MAX_ATTEMPTS : 1).build();
       load.clients.add(client);
       int writer = w;
       load.running.add(load.threads.submit(() -> load.write(client, writer)));
