@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.counter.server.testing.RedisServerExtension;
+import dev.counter.server.testing.Await;
 import dev.counter.server.testing.TestNames;
 import dev.counter.server.testing.TestServer;
 import dev.counter.v1.BatchIncrementRequest;
@@ -15,6 +16,7 @@ import dev.counter.v1.IncrementRequest;
 import dev.counter.v1.IncrementResponse;
 import dev.counter.v1.ResetRequest;
 import dev.counter.v1.Shard;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -188,9 +190,7 @@ class MultiNodeIT {
           return null;
         }));
       }
-      while (acknowledged.get() < 800) {
-        Thread.onSpinWait();
-      }
+      Await.until("800 increments before the reset", Duration.ofSeconds(60), () -> acknowledged.get() >= 800);
       long acknowledgedWhenResetStarts;
       synchronized (resetWindow) {
         resetWindow[0] = System.nanoTime();

@@ -68,7 +68,7 @@ class RedisOutageIT {
       try {
         // The first call occupies the flush that is stuck in Redis; the others queue behind it
         // and are dropped once their deadline passes, before they are ever sent.
-        server.futureStub().withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+        server.futureStub().withDeadlineAfter(2, TimeUnit.SECONDS)
             .increment(IncrementRequest.newBuilder().setName(name).setDelta(1000).build());
         // Only once its write is out at Redis, or the next call could join the same flush.
         IncrementBatcher batcher = server.instance(IncrementBatcher.class);

@@ -35,6 +35,7 @@ final class CounterWatch {
     final long minIntervalNanos;
     boolean sentAny;
     long lastValue;
+    /** When the read whose value was last sent started. */
     long lastSentNanos;
 
     Subscriber(Watcher watcher, Duration minInterval) {

@@ -125,12 +125,13 @@ public final class WatchHub implements AutoCloseable {
       return; // the previous read has not answered yet
     }
     watch.polling = true;
+    long readAt = System.nanoTime();
     store.get(watch.name).whenComplete((value, error) -> {
       try {
         thread.execute(() -> {
           watch.polling = false;
           if (error == null) {
-            deliver(watch, value);
+            deliver(watch, value, readAt);
           }
         });
       } catch (RejectedExecutionException closedHub) {
@@ -139,8 +140,14 @@ public final class WatchHub implements AutoCloseable {
     });
   }
 
-  private void deliver(CounterWatch watch, long value) {
-    long now = System.nanoTime();
+  /**
+   * Sends {@code value}, read at {@code readAt}, to the subscribers it is new and due for. Due
+   * is measured between read times, not send times: reads start at least one interval apart,
+   * while their answers arrive with jitter, and a tick judged early by a fraction of a
+   * millisecond would delay the change by a whole interval.
+   */
+  private void deliver(CounterWatch watch, long value, long readAt) {
+    long now = readAt;
     for (CounterWatch.Subscriber subscriber : watch.subscribers) {
       boolean changed = !subscriber.sentAny || subscriber.lastValue != value;
       boolean due = !subscriber.sentAny || now - subscriber.lastSentNanos >= subscriber.minIntervalNanos;

@@ -24,7 +24,7 @@ class LimitsIT {
 
   @Test
   void callsBeyondTheStreamLimitWaitOnTheClientInsteadOfFailing() throws Exception {
-    try (TestServer server = TestServer.start(redis.uri(), "--max-concurrent-streams", "2")) {
+    try (TestServer server = TestServer.start(redis.uri(), "--max-concurrent-streams", "2", "--redis-timeout", "20s")) {
       String name = TestNames.unique("streams");
       redis.process().pause(); // so that calls stay in flight
       List<ListenableFuture<IncrementResponse>> calls = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.counter.server.chaos;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.counter.client.CounterClient;
+import dev.counter.server.testing.Await;
 import dev.counter.server.testing.IncrementLoad;
 import dev.counter.server.testing.RedisServerExtension;
 import dev.counter.server.testing.ServerProcess;
@@ -57,10 +58,10 @@ class FaultInjectionIT {
       pace(Duration.ofSeconds(2));
       long beforeKill = withIds.totalAcknowledged() + withoutIds.totalAcknowledged();
       a.kill();
-      pace(Duration.ofSeconds(4));
+      Await.until("the surviving node to take over", Duration.ofSeconds(30),
+          () -> withIds.totalAcknowledged() + withoutIds.totalAcknowledged() > beforeKill + 100);
+      pace(Duration.ofSeconds(2));
       assertThat(a.isAlive()).isFalse();
-      assertThat(withIds.totalAcknowledged() + withoutIds.totalAcknowledged())
-          .as("the surviving node took over").isGreaterThan(beforeKill + 100);
       withIds.stopAndWait();
       withoutIds.stopAndWait();
       try (CounterClient reader = CounterClient.forTarget(b.target())) {
@@ -101,14 +102,15 @@ class FaultInjectionIT {
 
   @Test
   void redisKilledAndRestartedUnderDurableLoadLosesNothingAcknowledged() throws Exception {
-    ServerProcess node = ServerProcess.start(logs, "--redis", redis.uri());
+    // Redis timeout well inside the client's deadline, so a slow fsync ends in a retry, not a deadline.
+    ServerProcess node = ServerProcess.start(logs, "--redis", redis.uri(), "--redis-timeout", "1s");
     ManagedChannel health = ManagedChannelBuilder.forTarget(node.target()).usePlaintext().build();
     try (IncrementLoad load = IncrementLoad.start(node.target(), TestNames.unique("redis-kill") + "-", 30, 4, true,
         Durability.DURABILITY_DURABLE)) {
       pace(Duration.ofSeconds(2));
-      long acknowledgedBefore = load.totalAcknowledged();
       redis.kill();
       awaitHealth(health, ServingStatus.NOT_SERVING, Duration.ofSeconds(10));
+      long acknowledgedBefore = load.totalAcknowledged();
       pace(Duration.ofSeconds(2));
       long acknowledgedWhileDown = load.totalAcknowledged() - acknowledgedBefore;
       redis.start();
@@ -122,7 +124,8 @@ class FaultInjectionIT {
       }
       assertThat(load.failuresByStatus()).as("calls failed fast with UNAVAILABLE").containsKey("UNAVAILABLE");
       assertThat(load.failuresByStatus()).as("not by their deadline").doesNotContainKey("DEADLINE_EXCEEDED");
-      assertThat(acknowledgedWhileDown).as("a few in flight at the kill at most").isLessThan(200);
+      // Nothing durable can be acknowledged without Redis: at most the 4 writers' answers in transit.
+      assertThat(acknowledgedWhileDown).as("acknowledged while Redis was down").isLessThanOrEqualTo(4);
     } finally {
       health.shutdownNow();
       node.close();
@@ -167,7 +170,10 @@ class FaultInjectionIT {
         assertThat(bufferedAccount.unknown()).as("buffered calls are answered at acceptance").isZero();
       }
       assertThat(maxPending).as("pending stays within --max-pending").isBetween(1.0, 2000.0);
-      assertThat(maxHeap).as("heap stays bounded").isLessThan(256e6);
+      // The node runs with the shipped 256 MiB heap and exits on OutOfMemoryError.
+      assertThat(node.isAlive()).as("the node lived through the freeze within its 256 MiB heap").isTrue();
+      assertThat(node.logText()).doesNotContain("OutOfMemoryError");
+      assertThat(maxHeap).as("heap scraped during the freeze").isGreaterThan(0);
       assertThat(buffered.failuresByStatus()).as("backpressure beyond the bound").containsKey("RESOURCE_EXHAUSTED");
       assertThat(durable.failuresByStatus().keySet()).as("calls ended by their deadline or fast")
           .isSubsetOf("DEADLINE_EXCEEDED", "UNAVAILABLE", "RESOURCE_EXHAUSTED");

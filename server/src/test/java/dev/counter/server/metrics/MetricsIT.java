@@ -62,8 +62,15 @@ class MetricsIT {
       assertThat(sum(during, "counter_increments_accepted_total"))
           .isGreaterThanOrEqualTo(sum(during, "counter_increments_flushed_total"));
 
-      // Once the buffers have drained, every accepted increment was flushed one way or another.
-      Map<String, Double> after = awaitQuiet(metricsPort);
+      // Once the buffers have drained and every answer is counted, every accepted increment was
+      // flushed one way or another. (One scrape reads the families one after another, so a scrape
+      // taken while the last flush completes may see its pieces at different moments.)
+      Map<String, Double> after = awaitQuiet(metricsPort, samples -> sum(samples, "counter_pending_increments") == 0
+          && sum(samples, "counter_increments_accepted_total") == 3002
+          && sum(samples, "counter_increments_flushed_total") == 3002
+          && sum(samples, "counter_grpc_calls_total{code=\"OK\",method=\"Increment\"}") == 3000
+          && sum(samples, "counter_flush_increments_sum") == 3002
+              - sum(samples, "counter_increments_flushed_total{outcome=\"abandoned\"}"));
       double accepted = sum(after, "counter_increments_accepted_total");
       assertThat(accepted).isEqualTo(3002.0);
       assertThat(sum(after, "counter_increments_flushed_total") + sum(after, "counter_pending_increments"))
@@ -78,11 +85,13 @@ class MetricsIT {
     }
   }
 
-  private static Map<String, Double> awaitQuiet(int port) throws Exception {
+  /** Scrapes until {@code settled} holds, for at most 10 s; returns the last scrape either way. */
+  private static Map<String, Double> awaitQuiet(int port, java.util.function.Predicate<Map<String, Double>> settled)
+      throws Exception {
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (true) {
       Map<String, Double> samples = scrape(port);
-      if (sum(samples, "counter_pending_increments") == 0 || System.nanoTime() > deadline) {
+      if (settled.test(samples) || System.nanoTime() > deadline) {
         return samples;
       }
       java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);

@@ -99,6 +99,13 @@ class SecurityIT {
     }
   }
 
+  /** The events so far; the appender adds under its own lock while server threads log. */
+  private static List<ILoggingEvent> snapshot(ListAppender<ILoggingEvent> logs) {
+    synchronized (logs) {
+      return new ArrayList<>(logs.list);
+    }
+  }
+
   @Test
   void theRedisPasswordNeverAppearsInLogsErrorsMetricsOrHelp() throws Exception {
     RedisProcess secured = RedisServerExtension.startOnFreePort(dir.resolve("secured-redis"),
@@ -132,7 +139,8 @@ class SecurityIT {
         try (TestServer wrong = TestServer.launch(io.grpc.InsecureChannelCredentials.create(),
             "redis://:wrong-" + PASSWORD + "@127.0.0.1:" + again.port())) {
           dev.counter.server.testing.Await.until("an authentication failure in the log", Duration.ofSeconds(20),
-              () -> logs.list.stream().anyMatch(event -> String.valueOf(event.getFormattedMessage()).contains("cannot connect")));
+              () -> snapshot(logs).stream()
+                  .anyMatch(event -> String.valueOf(event.getFormattedMessage()).contains("cannot connect")));
           try (CounterClient refusedClient = CounterClient.newBuilder().target(wrong.target()).maxAttempts(1).build()) {
             seen.add(String.valueOf(catchThrowable(() -> refusedClient.get("x"))));
           }
@@ -147,7 +155,7 @@ class SecurityIT {
       root.detachAppender(logs);
       secured.stop();
     }
-    for (ILoggingEvent event : logs.list) {
+    for (ILoggingEvent event : snapshot(logs)) {
       seen.add(event.getFormattedMessage());
       if (event.getThrowableProxy() != null) {
         seen.add(ThrowableProxyUtil.asString(event.getThrowableProxy()));

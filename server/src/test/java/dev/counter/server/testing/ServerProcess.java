@@ -35,23 +35,42 @@ public final class ServerProcess implements AutoCloseable {
     this.log = log;
   }
 
-  /** Starts a node on free ports with {@code args} and waits until it reports SERVING. */
+  /**
+   * Starts a node on free ports with {@code args} and waits until it reports SERVING. The JVM
+   * gets the heap the start script ships (256 MiB) and exits on OutOfMemoryError, so a test
+   * that keeps a node alive under load also shows its memory stays bounded.
+   */
   public static ServerProcess start(Path logDir, String... args) throws IOException {
     if (!Files.exists(JAR)) {
       throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: integration tests run after 'package'");
     }
-    int port = RedisProcess.freePort();
-    int metricsPort = RedisProcess.freePort();
-    Path log = Files.createTempFile(logDir, "server-" + port + "-", ".log");
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-jar", JAR.toAbsolutePath().toString(), "--port", Integer.toString(port), "--metrics-port",
-        Integer.toString(metricsPort), "--host", "127.0.0.1", "--health-interval", "250ms"));
-    command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-    ServerProcess server = new ServerProcess(process, port, metricsPort, log);
-    server.awaitServing(Duration.ofSeconds(60));
-    return server;
+    for (int attempt = 1; ; attempt++) {
+      int port = RedisProcess.freePort();
+      int metricsPort = RedisProcess.freePort();
+      if (metricsPort == port) {
+        continue;
+      }
+      Path log = Files.createTempFile(logDir, "server-" + port + "-", ".log");
+      List<String> command = new ArrayList<>(List.of(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+          "-XX:+ExitOnOutOfMemoryError", "-jar", JAR.toAbsolutePath().toString(), "--port", Integer.toString(port),
+          "--metrics-port", Integer.toString(metricsPort), "--host", "127.0.0.1", "--health-interval", "250ms"));
+      command.addAll(List.of(args));
+      Process process = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+      ServerProcess server = new ServerProcess(process, port, metricsPort, log);
+      try {
+        server.awaitServing(Duration.ofSeconds(60));
+        return server;
+      } catch (IllegalStateException e) {
+        server.close();
+        // Another process took a port between picking and binding it: pick again.
+        if (attempt < 3 && Files.readString(log).contains("Address already in use")) {
+          continue;
+        }
+        throw e;
+      }
+    }
   }
 
   /** Waits (polling health, bounded) until the node reports SERVING. */
