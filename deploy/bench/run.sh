@@ -17,10 +17,12 @@ OUT="${1:-$ROOT/deploy/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}"
 DURATION="${BENCH_DURATION:-10s}"
 WARMUP="${BENCH_WARMUP:-5s}"
 PRIME="${BENCH_PRIME:-8s}"
-SCENARIOS="${BENCH_SCENARIOS:-s1 s2-c64 s2-c256 s3 s4 s5 s6 sweep direct memory}"
+SCENARIOS="${BENCH_SCENARIOS:-s1 s2-c64 s2-c256 s3 s4 s5 s6 sweep direct linger memory}"
 REDIS_PORT="${BENCH_REDIS_PORT:-16390}"
 BASELINE_PORT="${BENCH_BASELINE_PORT:-19191}"
 COUNTER_PORT="${BENCH_COUNTER_PORT:-19190}"
+LINGER_PORT="${BENCH_LINGER_PORT:-19192}"
+METRICS_PORT="${BENCH_METRICS_PORT:-19464}"
 # Both servers get the same JVM options: those of the shipped start script deploy/bin/counter-server
 # (BENCH_SERVER_JAVA_OPTS replaces them for both, e.g. "-Xms1g -Xmx1g -XX:+UseG1GC" as in SPEC §7).
 START_SCRIPT="$ROOT/deploy/bin/counter-server"
@@ -51,7 +53,7 @@ else
 fi
 
 in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in "$REDIS_PORT" "$BASELINE_PORT" "$COUNTER_PORT"; do
+for port in "$REDIS_PORT" "$BASELINE_PORT" "$COUNTER_PORT" "$LINGER_PORT" "$METRICS_PORT"; do
   if in_use "$port"; then echo "port $port is in use; set BENCH_*_PORT" >&2; exit 1; fi
 done
 
@@ -74,21 +76,22 @@ setsid java "${SERVER_JVM[@]}" -jar "$OUT/bin/counter-cli.jar" baseline-server -
 PIDS+=($!)
 # shellcheck disable=SC2086 # BENCH_COUNTER_ARGS is a space-separated list of server options on purpose
 COUNTER_SERVER_JAR="$SERVER_JAR" setsid "$START_SCRIPT" --port "$COUNTER_PORT" --redis "$REDIS_URI" --host 127.0.0.1 \
-  ${BENCH_COUNTER_ARGS:-} \
+  --metrics-port "$METRICS_PORT" ${BENCH_COUNTER_ARGS:-} \
   > "$OUT/logs/counter.log" 2>&1 &
 COUNTER_PID=$!
 PIDS+=($COUNTER_PID)
 
 BASELINE="127.0.0.1:$BASELINE_PORT"
 COUNTER="127.0.0.1:$COUNTER_PORT"
-for target in "$BASELINE" "$COUNTER"; do
-  ready=""
+await_ready() { # TARGET
   for _ in $(seq 1 60); do
-    if "${CLI[@]}" --target "$target" --deadline 2s get __ready__ >/dev/null 2>&1; then ready=yes; break; fi
+    if "${CLI[@]}" --target "$1" --deadline 2s get __ready__ >/dev/null 2>&1; then return 0; fi
     sleep 0.5
   done
-  [[ -n "$ready" ]] || { echo "$target did not become ready; see $OUT/logs" >&2; exit 1; }
-done
+  echo "$1 did not become ready; see $OUT/logs" >&2
+  exit 1
+}
+for target in "$BASELINE" "$COUNTER"; do await_ready "$target"; done
 
 # JIT warm-up of both servers (and of the client code) before anything is measured: every code
 # path the scenarios use (unary increments and reads, batches, buffered) runs for PRIME each, so
@@ -112,11 +115,12 @@ bench() { # LABEL TARGET ARGS...
   "${CLI[@]}" --target "$target" --deadline 10s bench --quiet --json --label "$label" \
     --duration "$DURATION" --warmup "$WARMUP" "$@" >> "$RESULTS"
 }
-pair() { # SCENARIO ARGS...: baseline, then counter, under identical load
-  local scenario="$1"; shift
+pair_with() { # COUNTER_TARGET SCENARIO ARGS...: baseline, then that counter server, under identical load
+  local counter="$1" scenario="$2"; shift 2
   bench "$scenario/baseline" "$BASELINE" "$@"
-  bench "$scenario/counter" "$COUNTER" --verify --redis-stats "$REDIS_URI" "$@"
+  bench "$scenario/counter" "$counter" --verify --redis-stats "$REDIS_URI" "$@"
 }
+pair() { pair_with "$COUNTER" "$@"; }
 
 RSS_MIB=-1
 for scenario in $SCENARIOS; do
@@ -134,6 +138,20 @@ for scenario in $SCENARIOS; do
       # What users would do instead: one INCRBY per increment, straight to Redis with Lettuce.
       bench "direct/redis-incrby" "$COUNTER" --mode redis-incrby --redis-stats "$REDIS_URI" --verify \
         --concurrency 256 --keys 1 --distribution hot ;;
+    linger)
+      # The trade-off of --flush-linger: a second counter server that waits up to 2 ms between
+      # flushes under load carries bigger batches (fewer Redis commands per increment) at the
+      # cost of latency, so fewer calls/s from a closed-loop client with 256 calls in flight.
+      # shellcheck disable=SC2086
+      COUNTER_SERVER_JAR="$SERVER_JAR" setsid "$START_SCRIPT" --port "$LINGER_PORT" --redis "$REDIS_URI" \
+        --host 127.0.0.1 --metrics-port 0 --flush-linger 2ms ${BENCH_COUNTER_ARGS:-} > "$OUT/logs/counter-linger.log" 2>&1 &
+      LINGER_PID=$!
+      PIDS+=($LINGER_PID)
+      await_ready "127.0.0.1:$LINGER_PORT"
+      "${CLI[@]}" --target "127.0.0.1:$LINGER_PORT" --deadline 10s bench --quiet --duration "$PRIME" --warmup 0s \
+        --concurrency 256 --keys 1 --distribution hot >/dev/null
+      pair_with "127.0.0.1:$LINGER_PORT" s2-c256-linger-2ms --concurrency 256 --keys 1 --distribution hot
+      kill "$LINGER_PID" ;;
     memory)
       # 1,000,000 distinct counters (10,000 batches of 100, each counter once), then the RSS.
       "${CLI[@]}" --target "$COUNTER" --deadline 30s bench --quiet --json --label "memory/counter" \
