@@ -7,6 +7,7 @@
 # Environment:
 #   REDIS_BASE_PORT   first Redis port (default 7000; uses P..P+5 and P+10000..P+10005)
 #   SERVER_BASE_PORT  first gRPC port (default 9090; nodes use consecutive ports)
+#   METRICS_BASE_PORT first Prometheus port (default 9464; nodes use consecutive ports)
 #   RUN_DIR           working directory (default deploy/local/run)
 #   REDIS_SERVER      redis-server binary (default: PATH, else the one bundled in the jar)
 #   SERVER_JAVA_OPTS  JVM options of each server node (default: deploy/bin/counter-server's)
@@ -22,6 +23,7 @@ root="$(cd -- "$script_dir/../.." && pwd -P)"
 nodes="${1:-3}"
 redis_base_port="${REDIS_BASE_PORT:-7000}"
 server_base_port="${SERVER_BASE_PORT:-9090}"
+metrics_base_port="${METRICS_BASE_PORT:-9464}"
 run_dir="${RUN_DIR:-$root/deploy/local/run}"
 ready_timeout="${READY_TIMEOUT:-60}"
 server_java_opts="${SERVER_JAVA_OPTS:-$("$root/deploy/bin/counter-server" --print-jvm-options)}"
@@ -31,6 +33,7 @@ die() { echo "up.sh: $*" >&2; exit 1; }
 [[ "$nodes" =~ ^[1-9][0-9]*$ ]] || die "NODES must be a positive integer, got '$nodes'"
 [[ "$redis_base_port" =~ ^[0-9]+$ ]] || die "REDIS_BASE_PORT must be a number"
 [[ "$server_base_port" =~ ^[0-9]+$ ]] || die "SERVER_BASE_PORT must be a number"
+[[ "$metrics_base_port" =~ ^[0-9]+$ ]] || die "METRICS_BASE_PORT must be a number"
 command -v java >/dev/null || die "java (17 or newer) is not on PATH"
 
 server_jar_src="$root/server/target/counter-server.jar"
@@ -70,6 +73,7 @@ port_free() {
 for ((i = 0; i < nodes; i++)); do
   port=$((server_base_port + i))
   port_free "$port" || die "port $port is in use; set SERVER_BASE_PORT"
+  port_free "$((metrics_base_port + i))" || die "port $((metrics_base_port + i)) is in use; set METRICS_BASE_PORT"
 done
 
 # A fresh run: clear what a previous run left (its processes are gone, checked above).
@@ -158,7 +162,8 @@ for ((i = 0; i < nodes; i++)); do
     cd "$run_dir"
     exec setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$pid_tmp" \
       java "${java_opts[@]}" -jar "$server_jar" \
-      --port "$port" --redis-cluster "$seeds" --data-dir "$run_dir/data-$port" \
+      --host 127.0.0.1 --port "$port" --metrics-port "$((metrics_base_port + i))" \
+      --redis-cluster "$seeds" --data-dir "$run_dir/data-$port" \
       >"$log" 2>&1 </dev/null
   ) &
   for ((t = 0; t < 100; t++)); do [[ -s "$pid_tmp" ]] && break; sleep 0.05; done
@@ -200,6 +205,7 @@ down_cmd="RUN_DIR=$run_dir $root/deploy/local/down.sh"
   echo "server targets: $target_list"
   echo "server pids:    ${server_pids[*]}"
   echo "server logs:    ${logs[*]}"
+  echo "metrics:        http://127.0.0.1:$metrics_base_port/metrics .. port $((metrics_base_port + nodes - 1))"
   echo "pids file:      $pids_file"
   echo "bench:          java -jar $cli_jar --target $target_list bench --duration 10s --concurrency 64 --verify"
   echo "stop:           $down_cmd"

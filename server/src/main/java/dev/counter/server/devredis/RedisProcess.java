@@ -77,10 +77,13 @@ public final class RedisProcess implements AutoCloseable {
     }
   }
 
-  /** True when {@code port} can be bound on 127.0.0.1 right now. */
+  /**
+   * True when {@code port} can be bound on 127.0.0.1 right now the way redis-server binds it
+   * (SO_REUSEADDR), so connections of a just-stopped Redis lingering in TIME_WAIT do not count.
+   */
   public static boolean isFree(int port) {
     try (ServerSocket socket = new ServerSocket()) {
-      socket.setReuseAddress(false);
+      socket.setReuseAddress(true);
       socket.bind(new InetSocketAddress("127.0.0.1", port));
       return true;
     } catch (IOException e) {
