@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
@@ -97,6 +98,53 @@ class FaultInjectionIT {
       }
     } finally {
       started.forEach(ServerProcess::close);
+    }
+  }
+
+  @Test
+  void aGracefulRestartWhileRedisIsFrozenWritesWhatWasStillQueued() throws Exception {
+    // Redis frozen for a moment: node a's write is stuck in flight and the buffered increments
+    // that arrive meanwhile queue behind it, unsent, when a gets SIGTERM. The node must wait for
+    // the stuck write, then send the queue, before it exits.
+    ServerProcess a = ServerProcess.start(logs, "--redis", redis.uri());
+    ServerProcess b = ServerProcess.start(logs, "--redis", redis.uri());
+    List<ServerProcess> started = new ArrayList<>(List.of(a, b));
+    try (IncrementLoad load = IncrementLoad.start(a.target() + "," + b.target(), TestNames.unique("slow-drain") + "-",
+        30, 4, true, Durability.DURABILITY_BUFFERED)) {
+      pace(Duration.ofSeconds(2));
+      CompletableFuture<Duration> drained;
+      double pendingAtSigterm;
+      redis.process().pause();
+      try {
+        Await.until("buffered increments queued on node a behind its stuck write", Duration.ofSeconds(10),
+            () -> pendingOn(a) >= 100);
+        pendingAtSigterm = pendingOn(a);
+        drained = CompletableFuture.supplyAsync(() -> a.terminate(Duration.ofSeconds(40)));
+        Await.until("node a draining", Duration.ofSeconds(10), () -> a.logText().contains("draining"));
+        pace(Duration.ofMillis(300));
+      } finally {
+        redis.process().resume();
+      }
+      Duration drainTime = drained.get(60, TimeUnit.SECONDS);
+      assertThat(a.logText()).contains("every accepted increment is written");
+      pace(Duration.ofSeconds(1));
+      load.stopAndWait();
+      try (CounterClient reader = CounterClient.forTarget(b.target())) {
+        Account account = awaitAccount(reader, load);
+        report("SIGTERM a node while Redis is frozen (" + (long) pendingAtSigterm + " pending on it, drained in "
+            + drainTime.toMillis() + " ms)", load, account);
+        account.assertExact();
+      }
+    } finally {
+      started.forEach(ServerProcess::close);
+    }
+  }
+
+  private static double pendingOn(ServerProcess node) {
+    try {
+      return sample(scrape(node.metricsPort()), "counter_pending_increments");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 
