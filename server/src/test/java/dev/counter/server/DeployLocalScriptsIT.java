@@ -28,9 +28,10 @@ class DeployLocalScriptsIT {
 
   @Test
   void upBenchVerifyAcrossThreeNodesThenDownStopsEverything() throws Exception {
-    int redisBase = freeBase(6, 10_000);
-    int serverBase = freeBase(3, 0);
-    int metricsBase = freeBase(3, 0);
+    // Below Linux's ephemeral range (32768+), bus ports (+10,000) included, so no client socket holds them.
+    int redisBase = freeBase(20_000, 22_000, 6, 10_000);
+    int serverBase = freeBase(23_000, 27_000, 3, 0);
+    int metricsBase = freeBase(27_000, 31_000, 3, 0);
     Map<String, String> env = Map.of("RUN_DIR", runDir.toString(), "REDIS_BASE_PORT", Integer.toString(redisBase),
         "SERVER_BASE_PORT", Integer.toString(serverBase), "METRICS_BASE_PORT", Integer.toString(metricsBase));
     boolean started = false;
@@ -72,10 +73,10 @@ class DeployLocalScriptsIT {
     return pids;
   }
 
-  /** A base port such that {@code count} consecutive ports (and the same at +offset) are free. */
-  private static int freeBase(int count, int offset) {
+  /** A base port in [from, to) such that {@code count} consecutive ports (and the same at +offset) are free. */
+  private static int freeBase(int from, int to, int count, int offset) {
     for (int attempt = 0; attempt < 200; attempt++) {
-      int base = ThreadLocalRandom.current().nextInt(20_000, 30_000);
+      int base = ThreadLocalRandom.current().nextInt(from, to);
       boolean free = true;
       for (int i = 0; i < count && free; i++) {
         free = RedisProcess.isFree(base + i) && (offset == 0 || RedisProcess.isFree(base + offset + i));
