@@ -4,15 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.counter.server.devredis.RedisProcess;
 import dev.counter.server.testing.Await;
+import dev.counter.server.testing.ExternalCommand;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,20 +37,21 @@ class DeployLocalScriptsIT {
         "SERVER_BASE_PORT", Integer.toString(serverBase), "METRICS_BASE_PORT", Integer.toString(metricsBase));
     boolean started = false;
     try {
-      Result up = run(env, Duration.ofSeconds(120), "bash", "deploy/local/up.sh", "3");
+      ExternalCommand.Result up = run(env, Duration.ofSeconds(120), "bash", "deploy/local/up.sh", "3");
       assertThat(up.exitCode()).as("up.sh output:\n%s", up.output()).isZero();
       started = true;
       String targets = "127.0.0.1:" + serverBase + ",127.0.0.1:" + (serverBase + 1) + ",127.0.0.1:" + (serverBase + 2);
       assertThat(up.output()).contains("server targets: " + targets);
 
-      Result bench = run(env, Duration.ofSeconds(120), java(), "-jar", runDir.resolve("counter-cli.jar").toString(),
+      ExternalCommand.Result bench = run(env, Duration.ofSeconds(120), java(), "-jar",
+          runDir.resolve("counter-cli.jar").toString(),
           "--target", targets, "bench", "--quiet", "--duration", "3s", "--warmup", "1s", "--concurrency", "32",
           "--keys", "100", "--distribution", "uniform", "--verify");
       assertThat(bench.exitCode()).as("bench output:\n%s", bench.output()).isZero();
       assertThat(bench.output()).contains("verify       OK").contains("errors       none");
     } finally {
       List<Long> pids = recordedPids();
-      Result down = run(env, Duration.ofSeconds(120), "bash", "deploy/local/down.sh");
+      ExternalCommand.Result down = run(env, Duration.ofSeconds(120), "bash", "deploy/local/down.sh");
       assertThat(down.exitCode()).as("down.sh output:\n%s", down.output()).isZero();
       if (started) {
         assertThat(pids).as("3 nodes and 6 Redis processes recorded").hasSize(9);
@@ -92,21 +94,12 @@ class DeployLocalScriptsIT {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
-  record Result(int exitCode, String output) {}
-
   /** Runs a command from the repository root with the test's JDK first on PATH. */
-  private static Result run(Map<String, String> env, Duration timeout, String... command) throws Exception {
-    Path output = Files.createTempFile("deploy-local-", ".log");
-    ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
-        .redirectOutput(output.toFile());
-    builder.environment().putAll(env);
-    builder.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":"
+  private static ExternalCommand.Result run(Map<String, String> env, Duration timeout, String... command)
+      throws Exception {
+    Map<String, String> withJdk = new HashMap<>(env);
+    withJdk.put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":"
         + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
-    Process process = builder.start();
-    if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      return new Result(-1, Files.readString(output) + "\n(timed out after " + timeout + ")");
-    }
-    return new Result(process.exitValue(), Files.readString(output));
+    return ExternalCommand.run(ROOT, List.of(command), withJdk, timeout);
   }
 }

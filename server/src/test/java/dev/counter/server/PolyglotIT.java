@@ -2,15 +2,15 @@ package dev.counter.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.counter.server.testing.ExternalCommand;
 import dev.counter.server.testing.RedisServerExtension;
 import dev.counter.server.testing.TestServer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,7 +39,7 @@ class PolyglotIT {
       assertThat(haveNode).as("node and npm on PATH (COUNTER_REQUIRE_POLYGLOT=1)").isTrue();
     }
     Assumptions.assumeTrue(haveNode, "node and npm are not on PATH: skipping the Node.js and buf checks");
-    Result install = run(List.of("npm", "ci", "--no-audit", "--no-fund"), Map.of(), 300);
+    ExternalCommand.Result install = run(List.of("npm", "ci", "--no-audit", "--no-fund"), Map.of(), 300);
     assertThat(install.exitCode()).as("npm ci\n%s", install.output()).isZero();
     server = TestServer.start(redis.uri());
   }
@@ -53,14 +53,15 @@ class PolyglotIT {
 
   @Test
   void nodeGrpcJsClientPassesTheContractTest() throws Exception {
-    Result result = run(List.of("npm", "test"), Map.of("COUNTER_TARGET", server.target()), 120);
+    ExternalCommand.Result result = run(List.of("npm", "test"), Map.of("COUNTER_TARGET", server.target()), 120);
     assertThat(result.exitCode()).as(result.output()).isZero();
     assertThat(result.output()).contains("# fail 0").containsPattern("# pass [1-9]");
   }
 
   @Test
   void bufLintBreakingAndCurlThroughReflectionPass() throws Exception {
-    Result result = run(List.of("bash", "buf-checks.sh"), Map.of("COUNTER_TARGET", server.target()), 120);
+    ExternalCommand.Result result =
+        run(List.of("bash", "buf-checks.sh"), Map.of("COUNTER_TARGET", server.target()), 120);
     assertThat(result.exitCode()).as(result.output()).isZero();
   }
 
@@ -77,22 +78,10 @@ class PolyglotIT {
     return false;
   }
 
-  private static Result run(List<String> command, Map<String, String> env, long timeoutSeconds)
+  private static ExternalCommand.Result run(List<String> command, Map<String, String> env, long timeoutSeconds)
       throws IOException, InterruptedException {
-    Path log = Files.createTempFile("polyglot-", ".log");
-    ProcessBuilder builder = new ProcessBuilder(command).directory(NODE_DIR.toFile())
-        .redirectErrorStream(true).redirectOutput(log.toFile());
-    builder.environment().putAll(env);
-    Process process = builder.start();
-    if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      return new Result(-1, "timed out after " + timeoutSeconds + " s\n" + Files.readString(log));
-    }
-    String output = Files.readString(log, StandardCharsets.UTF_8);
-    Files.deleteIfExists(log);
-    System.out.println(String.join(" ", command) + "\n" + output);
-    return new Result(process.exitValue(), output);
+    ExternalCommand.Result result = ExternalCommand.run(NODE_DIR, command, env, Duration.ofSeconds(timeoutSeconds));
+    System.out.println(String.join(" ", command) + "\n" + result.output());
+    return result;
   }
-
-  private record Result(int exitCode, String output) {}
 }
