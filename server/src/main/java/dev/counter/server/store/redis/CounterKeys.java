@@ -4,7 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Names every Redis key of the service. A counter's keys are {@code <prefix>{<escaped name>}}
- * (its hash) plus suffixes after the closing brace (idempotency buckets, write tokens), so:
+ * (its hash) plus suffixes after the closing brace (idempotency record generations, write
+ * tokens), so:
  * <ul>
  *   <li>all keys of one counter share the hash tag {@code <escaped name>}, hence one cluster slot;
  *   <li>the escaped name contains no brace, so the tag is exactly the escaped name, whatever the
@@ -26,6 +27,17 @@ public final class CounterKeys {
   /** The hash holding every node's shard of counter {@code name}. */
   public String counter(String name) {
     return prefix + '{' + escape(name) + '}';
+  }
+
+  /**
+   * One of the two hashes holding the counter's idempotency records ({@code generation} 0 or 1;
+   * flush.lua, RECORDS, says how they alternate).
+   */
+  public String records(String name, int generation) {
+    if (generation != 0 && generation != 1) {
+      throw new IllegalArgumentException("generation must be 0 or 1: " + generation);
+    }
+    return counter(name) + ":r" + generation;
   }
 
   /** The key that marks write {@code tokenId} as applied, in the slot of counter {@code anchorName}. */

@@ -2,15 +2,11 @@ package dev.counter.server.store.redis;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.counter.server.store.CounterOps;
 import dev.counter.server.store.CounterStore;
-import dev.counter.server.store.IncrementOp;
 import dev.counter.server.store.IncrementWrite;
 import dev.counter.server.store.ShardSum;
 import dev.counter.server.store.StoreUnavailableException;
 import dev.counter.server.store.WriteResult;
-import dev.counter.server.store.WriteResult.Outcome;
-import dev.counter.server.store.WriteToken;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.ValueListOutput;
@@ -41,7 +37,7 @@ public final class RedisCounterStore implements CounterStore {
   private final RedisGateway redis;
   private final CounterKeys keys;
   private final NodeIdentity node;
-  private final String windowMillis;
+  private final long windowMillis;
   private final int replicaAcks;
   private final long replicaAckTimeoutMillis;
   private final LuaScript flushScript = LuaScript.load("flush");
@@ -52,7 +48,7 @@ public final class RedisCounterStore implements CounterStore {
     this.redis = requireNonNull(redis, "redis is null");
     this.keys = requireNonNull(keys, "keys is null");
     this.node = requireNonNull(node, "node is null");
-    this.windowMillis = Long.toString(idempotencyWindow.toMillis());
+    this.windowMillis = idempotencyWindow.toMillis();
     this.replicaAcks = replicaAcks;
     this.replicaAckTimeoutMillis = replicaAckTimeout.toMillis();
   }
@@ -171,123 +167,9 @@ public final class RedisCounterStore implements CounterStore {
 
   private CompletionStage<WriteResult> writeOn(RedisClusterAsyncCommands<String, String> commands,
       IncrementWrite write) {
-    List<CounterOps> counters = write.counters();
-    WriteToken token = write.token();
-    String[] keyArgs = new String[counters.size() + 1];
-    keyArgs[0] = token == null
-        ? keys.counter(counters.get(0).name())
-        : keys.writeToken(token.anchorName(), token.id());
-    List<String> args = new ArrayList<>(3 + 4 * counters.size() + 2 * write.opCount());
-    args.add(node.require());
-    args.add(windowMillis);
-    args.add(token == null ? "0" : "1");
-    for (int k = 0; k < counters.size(); k++) {
-      CounterOps counter = counters.get(k);
-      keyArgs[k + 1] = keys.counter(counter.name());
-      appendCounterArgs(args, counter.ops());
-    }
-    return flushScript.<List<Object>>run(commands, ScriptOutputType.MULTI, keyArgs, args.toArray(String[]::new))
-        .thenApply(reply -> parseWriteReply(reply, counters));
-  }
-
-  /**
-   * One counter's arguments for flush.lua, in the most compact form that fits (see the script):
-   * a single increment without request id is just its delta; several get their exact sum,
-   * highest and lowest running sum so the script can check them all at once; with request ids
-   * every increment is checked on its own.
-   */
-  static void appendCounterArgs(List<String> args, List<? extends IncrementOp> ops) {
-    boolean withIds = false;
-    for (IncrementOp op : ops) {
-      withIds |= !op.requestId().isEmpty();
-    }
-    if (withIds) {
-      args.add("i" + ops.size());
-      for (IncrementOp op : ops) {
-        args.add(Long.toString(op.delta()));
-      }
-      for (IncrementOp op : ops) {
-        args.add(op.requestId());
-      }
-      return;
-    }
-    args.add(Integer.toString(ops.size()));
-    if (ops.size() > 1) {
-      long running = 0;
-      long highest = 0;
-      long lowest = 0;
-      boolean exact = true;
-      for (IncrementOp op : ops) {
-        try {
-          running = Math.addExact(running, op.delta());
-          highest = Math.max(highest, running);
-          lowest = Math.min(lowest, running);
-        } catch (ArithmeticException overflow) {
-          exact = false;
-          break;
-        }
-      }
-      args.add(exact ? Long.toString(running) : "x");
-      args.add(Long.toString(highest));
-      args.add(Long.toString(lowest));
-    }
-    for (IncrementOp op : ops) {
-      args.add(Long.toString(op.delta()));
-    }
-  }
-
-  static WriteResult parseWriteReply(List<Object> reply, List<CounterOps> counters) {
-    int opCount = 0;
-    for (CounterOps counter : counters) {
-      opCount += counter.ops().size();
-    }
-    if (reply.size() == 1 && "w".equals(reply.get(0))) {
-      return WriteResult.alreadyApplied(opCount);
-    }
-    WriteResult result = WriteResult.ofSize(opCount);
-    int entry = 0;
-    int op = 0;
-    for (CounterOps counter : counters) {
-      String first = (String) reply.get(entry);
-      if (first.charAt(0) == 'S') {
-        // Every increment applied; the shards as they were before: summed here, exactly.
-        op = applyAll(result, op, counter, ShardSum.ofJoined(first, 1));
-        entry++;
-        continue;
-      }
-      if (first.charAt(0) == 'F') {
-        // Every increment applied, the value before them summed by the script.
-        op = applyAll(result, op, counter, Long.parseLong(first, 1, first.length(), 10));
-        entry++;
-        continue;
-      }
-      for (int i = 0; i < counter.ops().size(); i++) {
-        String item = (String) reply.get(entry++);
-        switch (item.charAt(0)) {
-          case '=' -> result.set(op++, Outcome.APPLIED, Long.parseLong(item, 1, item.length(), 10));
-          case 'd' -> result.set(op++, Outcome.DUPLICATE, Long.parseLong(item, 1, item.length(), 10));
-          case 'o' -> result.set(op++, Outcome.OUT_OF_RANGE, 0);
-          default -> throw new IllegalStateException("unexpected flush script result '" + item + "'");
-        }
-      }
-    }
-    if (entry != reply.size()) {
-      throw new IllegalStateException("flush script returned " + reply.size() + " results, expected " + entry);
-    }
-    return result;
-  }
-
-  /**
-   * Records every increment of {@code counter} as applied: each value is the value before plus
-   * the running sum. The script checked that every running total fits, so addExact cannot throw.
-   */
-  private static int applyAll(WriteResult result, int op, CounterOps counter, long valueBefore) {
-    long value = valueBefore;
-    for (IncrementOp increment : counter.ops()) {
-      value = Math.addExact(value, increment.delta());
-      result.set(op++, Outcome.APPLIED, value);
-    }
-    return op;
+    FlushProtocol.Call call = FlushProtocol.encode(write, node.require(), windowMillis, keys);
+    return flushScript.<List<Object>>run(commands, ScriptOutputType.MULTI, call.keys(), call.args())
+        .thenApply(reply -> FlushProtocol.decode(reply, write));
   }
 
   /** The exact sum of shard values as a script returns them (decimal strings). */

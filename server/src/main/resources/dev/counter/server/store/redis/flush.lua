@@ -1,54 +1,81 @@
--- Applies one write of a counter-server node: a batch of increments for one or more counters
--- (all in one cluster slot), atomically.
+-- flush.lua: applies one flush of a counter-server node, atomically: the increments of one or
+-- more counters that share a cluster slot.
 --
--- KEYS[1]        the write-token key (only used when ARGV[3] == '1')
--- KEYS[2..n+1]   one hash per counter; field = node id, value = that node's shard (decimal int64)
--- ARGV[1]        this node's id (the field it adds to)
--- ARGV[2]        idempotency window in milliseconds
--- ARGV[3]        '1' when the write carries a token: a resend of an applied write applies nothing
--- ARGV[4..]      per counter, in KEYS order, one of three forms:
---                  '1', delta                    a single increment without request id
---                  'c', sum, highest, lowest, c deltas
---                                                c increments without request ids; the deltas'
---                                                sum, highest and lowest running sum (computed
---                                                exactly by the caller; sum 'x' when they do not
---                                                fit an int64)
---                  'ic', c deltas, c request ids c increments with request ids ('' for none)
+-- WIRE FORMAT (protocol 2). The Java side is dev.counter.server.store.redis.FlushProtocol: it
+-- builds KEYS and ARGV and reads the reply exactly as written here. Change the two together (and
+-- FlushProtocolTest with them).
 --
--- Returns, per counter in order, one of:
---   'S' and every shard's value before the write, comma-separated (decimal int64s), when every
---     increment was applied and none was a duplicate: the caller sums them exactly and adds the
---     deltas up;
---   one string 'F<value>', the same with the sum computed here (values too long for the above);
---   one string per increment: '=<value>' applied (the counter's value right after it), 'd<value>'
---     duplicate request id (the first attempt's value), 'o' rejected because the counter or this
---     node's shard would leave the int64 range.
--- Returns {'w'} when the token shows that this write was applied before.
+-- Every key the script reads or writes is declared in KEYS: Redis Cluster routes, migrates and
+-- refuses commands by their declared keys. Keys are taken in order: the token key when there is
+-- one, then, counter by counter, the keys its form lists.
 --
--- The two whole-batch paths need no work per increment: without request ids, the running total
--- stays in range for every prefix of the batch exactly when it does for the highest and the
--- lowest running sum. The cheapest ('S') does not even parse a number: when the shards and
--- the running sums are all shorter than 17 characters (|v| < 10^16) and there are at most 512
--- shards, no total can leave int64, so checking string lengths is enough.
+--   ARGV     := node window token counter+
+--   node     := this node's id: its field in every value hash
+--   window   := this node's idempotency window in milliseconds (see RECORDS)
+--   token    := 'T'                     the first key is a write token: when it exists, this write
+--                                       was applied before and nothing is applied now
+--             | '-'                     no token
+--   counter  := 'a' delta               one increment without request id       keys: value
+--             | 'A' sum high low deltas several increments without request ids keys: value
+--             | 'I' count deltas id*    count increments, each with its request id ('' for none)
+--                                                                              keys: value record0 record1
+--   delta    := a canonical decimal int64
+--   sum      := the deltas' exact sum, or 'x' when it leaves int64
+--   high low := the highest and lowest running sum of the deltas (0 included), decimal int64s
+--   deltas   := every delta, comma-separated, in order (read only when the sums cannot decide)
+--   id       := a request id: any bytes, at most 128; '' for none
 --
--- Lua numbers are doubles, exact only up to 2^53. Every int64 is therefore held as two exact
--- limbs (hi, lo) with value = hi * 10^9 + lo and 0 <= lo < 10^9, and crosses the script boundary
--- as a decimal string. No counter value is ever converted to a single Lua number.
+--   REPLY    := { 'w' }                 the token exists: nothing applied
+--             | { result* }             for each counter in order:
+--   result   := 'S' shards              ('a'/'A') every increment applied; shards = the value of
+--                                       every shard before them, comma-separated (empty: none)
+--             | 'F' value               ('a'/'A') every increment applied; value = the counter's
+--                                       value before them (when shards are too long for 'S')
+--             | item{count}             ('I', or 'a'/'A' when some increment would leave int64)
+--   item     := '=' value               applied; value = the counter right after it
+--             | 'd' value               a duplicate request id: nothing applied; value = what the
+--                                       first attempt returned
+--             | 'o'                     rejected: the counter or this node's shard would leave int64
+--
+-- RECORDS. A counter's request ids live in two hashes used as alternating generations (record0,
+-- record1). Field '' of each holds 'start:window': when the generation began (ms, Redis clock)
+-- and the largest idempotency window of the nodes that wrote into it. Every other field is a
+-- request id with the item value it was answered with. Ids are looked up in both generations and
+-- recorded in the newer one; once the newer one is older than every window involved, the other is
+-- cleared and becomes the newer. A record therefore lives at least its writer's window, whichever
+-- node looks it up and whatever window that node runs with: key names never depend on a setting.
+--
+-- NUMBERS. Lua numbers are doubles, exact only up to 2^53. An int64 is held as two exact limbs
+-- (hi, lo), value = hi * 10^9 + lo with 0 <= lo < 10^9, and crosses the boundary as a decimal
+-- string: no counter value is ever a single Lua number.
+--
+-- Pass 1 reads and decides everything; pass 2 writes. Redis does not roll back a script that
+-- fails half way, so anything that can fail (a foreign value in a hash, a key of the wrong type)
+-- fails before the first write.
 
 local B = 1000000000
 local MAX_HI, MAX_LO = 9223372036, 854775807   --  9223372036854775807
 local MIN_HI, MIN_LO = -9223372037, 145224192  -- -9223372036854775808
 
+-- int64 limbs --------------------------------------------------------------------------------
+
 local function parse(s)
+  if #s <= 15 then
+    -- |v| < 10^15 < 2^53: exact as a Lua number.
+    local n = tonumber(s)
+    if n == nil then
+      error('not an int64: ' .. s)
+    end
+    local hi = math.floor(n / B)
+    return hi, n - hi * B
+  end
   local negative = string.byte(s, 1) == 45 -- '-'
   local digits = negative and string.sub(s, 2) or s
   local n = #digits
-  local hi, lo = 0, 0
-  if n > 9 then
-    hi = tonumber(string.sub(digits, 1, n - 9))
-    lo = tonumber(string.sub(digits, n - 8))
-  else
-    lo = tonumber(digits)
+  local hi = tonumber(string.sub(digits, 1, n - 9))
+  local lo = tonumber(string.sub(digits, n - 8))
+  if hi == nil or lo == nil then
+    error('not an int64: ' .. s)
   end
   if negative then
     if lo > 0 then
@@ -91,20 +118,52 @@ local function format(hi, lo)
   return '-' .. magnitude(-hi - 1, B - lo)
 end
 
+-- the Redis clock -----------------------------------------------------------------------------
+
+local nowMillis = nil
+local function now()
+  if nowMillis == nil then
+    local time = redis.call('TIME')
+    nowMillis = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  end
+  return nowMillis
+end
+
+-- arguments and keys --------------------------------------------------------------------------
+
+local nextArg, nextKey = 1, 1
+local function arg()
+  local value = ARGV[nextArg]
+  nextArg = nextArg + 1
+  return value
+end
+local function key()
+  local value = KEYS[nextKey]
+  nextKey = nextKey + 1
+  return value
+end
+
+local node = arg()
+local window = tonumber(arg())
+local tokenKey = arg() == 'T' and key() or nil
+
+-- the value hash ------------------------------------------------------------------------------
+
 -- 17+ characters may reach 10^16; 512 such shards plus a running sum stay below 2^63 - 1.
 local SHORT, MAX_SHORT_SHARDS = 16, 512
 
--- A value HINCRBY accepts and that Java parses: canonical decimal, no sign on zero.
+-- A value HINCRBY accepts and Java parses: canonical decimal, no sign on zero.
 local function canonical(s)
   return s == '0' or string.find(s, '^%-?[1-9]%d*$') ~= nil
 end
 
--- The shard values of a counter when the whole batch surely fits without parsing any, else nil.
-local function shortShards(key, highest, lowest)
-  if #highest > SHORT or #lowest > SHORT then
+-- The shards of a counter when a batch with these running sums surely fits without parsing any
+-- number (string lengths decide), else nil.
+local function shortShards(valueKey, high, low)
+  if #high > SHORT or #low > SHORT then
     return nil
   end
-  local values = redis.call('HVALS', key)
+  local values = redis.call('HVALS', valueKey)
   if #values > MAX_SHORT_SHARDS then
     return nil
   end
@@ -117,78 +176,127 @@ local function shortShards(key, highest, lowest)
   return values
 end
 
-local tokenKey = KEYS[1]
-local node = ARGV[1]
-local window = tonumber(ARGV[2])
-local withToken = ARGV[3] == '1'
-
-if withToken and redis.call('EXISTS', tokenKey) == 1 then
-  -- Rewritten so that a WAIT after this resend also covers the original write.
-  redis.call('SET', tokenKey, '1', 'PX', ARGV[2])
-  return {'w'}
-end
-
--- Idempotency records live in per-counter hashes, one per window-sized time bucket; a record is
--- looked up in the current and the previous bucket, so it is remembered for at least one window.
-local bucket = nil
-local function currentBucket()
-  if bucket == nil then
-    local now = redis.call('TIME')
-    local millis = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-    bucket = math.floor(millis / window)
-  end
-  return bucket
-end
-
--- Decides a counter's increments one by one, parsing every number into limbs: the path for
--- request ids, and for values too long for shortShards. Appends to out and writes.
-local function decideEach(out, writes, key, withIds, single, count, sum, highest, lowest, deltas, ids)
-  local totalHi, totalLo, ownHi, ownLo = 0, 0, 0, 0
-  local shards = redis.call('HGETALL', key)
+-- The counter's total and this node's shard, as limbs, and whether HINCRBY can add to that
+-- shard (it refuses a non-canonical value that some foreign writer left).
+local function readShards(valueKey)
+  local totalHi, totalLo, ownHi, ownLo, addable = 0, 0, 0, 0, true
+  local shards = redis.call('HGETALL', valueKey)
   for i = 1, #shards, 2 do
     local hi, lo = parse(shards[i + 1])
     totalHi, totalLo = add(totalHi, totalLo, hi, lo)
     if shards[i] == node then
-      ownHi, ownLo = hi, lo
+      ownHi, ownLo, addable = hi, lo, canonical(shards[i + 1])
     end
   end
+  return totalHi, totalLo, ownHi, ownLo, addable
+end
 
-  if not withIds and not single and sum ~= 'x' then
-    local highHi, highLo = parse(highest)
-    local lowHi, lowLo = parse(lowest)
-    local tHighHi, tHighLo = add(totalHi, totalLo, highHi, highLo)
-    local tLowHi, tLowLo = add(totalHi, totalLo, lowHi, lowLo)
-    local oHighHi, oHighLo = add(ownHi, ownLo, highHi, highLo)
-    local oLowHi, oLowLo = add(ownHi, ownLo, lowHi, lowLo)
-    if fits(tHighHi, tHighLo) and fits(tLowHi, tLowLo) and fits(oHighHi, oHighLo) and fits(oLowHi, oLowLo) then
-      out[#out + 1] = 'F' .. format(totalHi, totalLo)
-      -- HINCRBY adds the exact sum in C; the check above guarantees the shard stays in range.
-      writes[#writes + 1] = {key, 'add', sum ~= '0' and sum or nil, nil, nil}
-      return
-    end
+-- True when a batch whose running sums stay within [low, high] keeps both the total and this
+-- node's shard in range at every step.
+local function batchFits(totalHi, totalLo, ownHi, ownLo, high, low)
+  local highHi, highLo = parse(high)
+  local lowHi, lowLo = parse(low)
+  return fits(add(totalHi, totalLo, highHi, highLo)) and fits(add(totalHi, totalLo, lowHi, lowLo))
+      and fits(add(ownHi, ownLo, highHi, highLo)) and fits(add(ownHi, ownLo, lowHi, lowLo))
+end
+
+-- records ---------------------------------------------------------------------------------------
+
+-- A generation header 'start:window', or nil.
+local function header(recordKey)
+  local value = redis.call('HGET', recordKey, '')
+  if not value then
+    return nil
   end
+  local colon = string.find(value, ':', 1, true)
+  return {key = recordKey, start = tonumber(string.sub(value, 1, colon - 1)),
+          window = tonumber(string.sub(value, colon + 1))}
+end
 
-  local changed = false
-  local idsKey, previousIdsKey = nil, nil
-  local records = {}
-  for j = 0, count - 1 do
-    local delta = ARGV[deltas + j]
-    local id = withIds and ARGV[ids + j] or ''
-    local seen = false
-    if id ~= '' then
-      if idsKey == nil then
-        local b = currentBucket()
-        idsKey = key .. ':i:' .. string.format('%d', b)
-        previousIdsKey = key .. ':i:' .. string.format('%d', b - 1)
+-- Opens a counter's records: finds the newer generation and whether it must rotate. Reads only.
+local function openRecords(key0, key1)
+  local h0, h1 = header(key0), header(key1)
+  local newer, older = h0, h1
+  if h0 == nil or (h1 ~= nil and h1.start > h0.start) then
+    newer, older = h1, h0
+  end
+  local records = {newer = newer, older = older, key0 = key0, key1 = key1, found = {}}
+  local longest = window
+  if newer ~= nil and newer.window > longest then longest = newer.window end
+  if older ~= nil and older.window > longest then longest = older.window end
+  records.rotate = newer == nil or now() - newer.start >= longest
+  return records
+end
+
+-- Looks up request ids (a list without '') in both generations; fills records.found[id].
+local function lookUp(records, ids)
+  if #ids == 0 then
+    return
+  end
+  local missing = ids
+  for _, generation in ipairs({records.newer, records.older}) do
+    if generation ~= nil and #missing > 0 then
+      local values = redis.call('HMGET', generation.key, unpack(missing))
+      local still = {}
+      for i = 1, #missing do
+        if values[i] then
+          records.found[missing[i]] = values[i]
+        else
+          still[#still + 1] = missing[i]
+        end
       end
-      seen = records[id] or redis.call('HGET', idsKey, id) or redis.call('HGET', previousIdsKey, id)
+      missing = still
     end
+  end
+end
+
+-- Writes the records of one counter (a table id -> item value) into the newer generation,
+-- rotating first when due. Pass 2.
+local function record(records, written)
+  if next(written) == nil then
+    return
+  end
+  local target = records.newer
+  if records.rotate then
+    -- The older generation (or, with none yet, the spare key) is cleared and becomes the newer.
+    local reuse = records.older and records.older.key
+        or (records.newer and (records.newer.key == records.key0 and records.key1 or records.key0))
+        or records.key0
+    redis.call('DEL', reuse)
+    target = {key = reuse, start = now(), window = window}
+    redis.call('HSET', reuse, '', string.format('%d:%d', target.start, window))
+  elseif target.window < window then
+    redis.call('HSET', target.key, '', string.format('%d:%d', target.start, window))
+  end
+  for id, value in pairs(written) do
+    redis.call('HSET', target.key, id, value)
+  end
+  if redis.call('PTTL', target.key) < window then
+    redis.call('PEXPIRE', target.key, window)
+  end
+end
+
+-- deciding ------------------------------------------------------------------------------------
+
+local out = {}
+local adds = {}      -- {key, delta}: whole-batch additions (HINCRBY)
+local sets = {}      -- {key, value}: this node's shard after increments decided one by one (HSET)
+local recordings = {} -- {records, written}
+
+-- Decides increments one by one in limbs. deltas: list of delta strings; ids: list (or nil).
+local function decideEach(valueKey, deltas, ids, records)
+  local totalHi, totalLo, ownHi, ownLo = readShards(valueKey)
+  local changed = false
+  local written = {}
+  for j = 1, #deltas do
+    local id = ids and ids[j] or ''
+    local seen = id ~= '' and (written[id] or records.found[id]) or nil
     if seen then
       out[#out + 1] = 'd' .. seen
-      -- Recorded again: keeps it for this window and makes a WAIT after this call cover it.
-      records[id] = seen
+      -- Recorded again: keeps it another window, and a WAIT after this write covers it.
+      written[id] = seen
     else
-      local deltaHi, deltaLo = parse(delta)
+      local deltaHi, deltaLo = parse(deltas[j])
       local newTotalHi, newTotalLo = add(totalHi, totalLo, deltaHi, deltaLo)
       local newOwnHi, newOwnLo = add(ownHi, ownLo, deltaHi, deltaLo)
       if fits(newTotalHi, newTotalLo) and fits(newOwnHi, newOwnLo) then
@@ -197,96 +305,111 @@ local function decideEach(out, writes, key, withIds, single, count, sum, highest
         local value = format(totalHi, totalLo)
         out[#out + 1] = '=' .. value
         if id ~= '' then
-          records[id] = value
+          written[id] = value
         end
       else
         out[#out + 1] = 'o'
       end
     end
   end
-  if single then
-    writes[#writes + 1] = {key, 'add', changed and ARGV[deltas] or nil, nil, nil}
-  else
-    writes[#writes + 1] = {key, 'set', changed and format(ownHi, ownLo) or nil, idsKey, records}
+  if changed then
+    -- Set, not added: the limbs are exact, and a foreign non-canonical shard is rewritten.
+    sets[#sets + 1] = {valueKey, format(ownHi, ownLo)}
+  end
+  if records ~= nil then
+    recordings[#recordings + 1] = {records, written}
   end
 end
 
--- Pass 1 reads and decides everything; pass 2 writes. Redis does not roll back a script that
--- fails half way, so anything that can fail (a foreign value in a hash, a key of the wrong type)
--- must fail before the first write.
-local out = {}
-local writes = {}
--- Whole-batch additions of the length-only path, kept apart: no table per write.
-local addKeys, addDeltas = {}, {}
-local arg = 4
-for k = 2, #KEYS do
-  local key = KEYS[k]
-  local header = ARGV[arg]
-  local short, delta = nil, nil
-  if header == '1' then
-    -- One increment without request id: the common case, kept cheap.
-    delta = ARGV[arg + 1]
-    short = shortShards(key, delta, delta)
-    if short == nil then
-      decideEach(out, writes, key, false, true, 1, nil, nil, nil, arg + 1, arg + 2)
-    end
-    arg = arg + 2
-  else
-    local withIds = string.byte(header, 1) == 105 -- 'i'
-    local count = tonumber(withIds and string.sub(header, 2) or header)
-    local sum, highest, lowest, deltas
-    if withIds then
-      deltas = arg + 1
-    else
-      sum, highest, lowest = ARGV[arg + 1], ARGV[arg + 2], ARGV[arg + 3]
-      deltas = arg + 4
-    end
-    local ids = deltas + count
-    arg = ids + (withIds and count or 0)
-    if not withIds and sum ~= 'x' then
-      short = shortShards(key, highest, lowest)
-      delta = sum
-    end
-    if short == nil then
-      decideEach(out, writes, key, withIds, false, count, sum, highest, lowest, deltas, ids)
-    end
+local function split(joined)
+  local list = {}
+  for item in string.gmatch(joined, '[^,]+') do
+    list[#list + 1] = item
   end
-  if short ~= nil then
+  return list
+end
+
+-- Increments without request ids, given by their sum and running extremes: decided as a whole
+-- when that is enough, one by one otherwise.
+local function decideSum(valueKey, sum, high, low, deltas)
+  local short = sum ~= 'x' and shortShards(valueKey, high, low)
+  if short then
     out[#out + 1] = 'S' .. table.concat(short, ',')
-    if delta ~= '0' then
-      addKeys[#addKeys + 1] = key
-      addDeltas[#addDeltas + 1] = delta
+    if sum ~= '0' then
+      adds[#adds + 1] = {valueKey, sum}
+    end
+    return
+  end
+  if sum ~= 'x' then
+    local totalHi, totalLo, ownHi, ownLo, addable = readShards(valueKey)
+    if addable and batchFits(totalHi, totalLo, ownHi, ownLo, high, low) then
+      out[#out + 1] = 'F' .. format(totalHi, totalLo)
+      -- HINCRBY adds the exact sum in C; the check above keeps the shard in range.
+      if sum ~= '0' then
+        adds[#adds + 1] = {valueKey, sum}
+      end
+      return
     end
   end
+  decideEach(valueKey, deltas(), nil, nil)
 end
 
-for i = 1, #addKeys do
-  redis.call('HINCRBY', addKeys[i], node, addDeltas[i])
-end
-for _, write in ipairs(writes) do
-  local key, how, value, idsKey, records = write[1], write[2], write[3], write[4], write[5]
-  if value ~= nil then
-    if how == 'add' then
-      redis.call('HINCRBY', key, node, value)
-    else
-      redis.call('HSET', key, node, value)
+local FORMS = {
+  a = function()
+    local valueKey, delta = key(), arg()
+    local negative = string.byte(delta, 1) == 45
+    decideSum(valueKey, delta, negative and '0' or delta, negative and delta or '0',
+        function() return {delta} end)
+  end,
+  A = function()
+    local valueKey, sum, high, low, joined = key(), arg(), arg(), arg(), arg()
+    decideSum(valueKey, sum, high, low, function() return split(joined) end)
+  end,
+  I = function()
+    local valueKey, key0, key1 = key(), key(), key()
+    local count, deltas = tonumber(arg()), split(arg())
+    local ids, lookups, listed = {}, {}, {}
+    for j = 1, count do
+      local id = arg()
+      ids[j] = id
+      if id ~= '' and not listed[id] then
+        listed[id] = true
+        lookups[#lookups + 1] = id
+      end
     end
-  end
-  if idsKey ~= nil then
-    local recorded = false
-    for id, value in pairs(records) do
-      redis.call('HSET', idsKey, id, value)
-      recorded = true
-    end
-    if recorded then
-      -- Keep a bucket until one full window after its own end.
-      redis.call('PEXPIREAT', idsKey, string.format('%d', (currentBucket() + 2) * window))
-    end
-  end
+    local records = openRecords(key0, key1)
+    lookUp(records, lookups)
+    decideEach(valueKey, deltas, ids, records)
+  end,
+}
+
+-- main ----------------------------------------------------------------------------------------
+
+if tokenKey ~= nil and redis.call('EXISTS', tokenKey) == 1 then
+  -- Rewritten so that a WAIT after this resend also covers the original write.
+  redis.call('SET', tokenKey, '1', 'PX', window)
+  return {'w'}
 end
 
+while nextArg <= #ARGV do
+  local form = FORMS[arg()]
+  if form == nil then
+    error('unknown counter form ' .. tostring(ARGV[nextArg - 1]))
+  end
+  form()
+end
+
+for i = 1, #adds do
+  redis.call('HINCRBY', adds[i][1], node, adds[i][2])
+end
+for i = 1, #sets do
+  redis.call('HSET', sets[i][1], node, sets[i][2])
+end
+for i = 1, #recordings do
+  record(recordings[i][1], recordings[i][2])
+end
 -- Written last: a token must never claim a write that was not applied.
-if withToken then
-  redis.call('SET', tokenKey, '1', 'PX', ARGV[2])
+if tokenKey ~= nil then
+  redis.call('SET', tokenKey, '1', 'PX', window)
 end
 return out

@@ -55,9 +55,13 @@ class RedisCounterStoreIT {
   }
 
   private static RedisCounterStore store(int nodeId) {
+    return store(nodeId, Duration.ofMinutes(10));
+  }
+
+  private static RedisCounterStore store(int nodeId, Duration idempotencyWindow) {
     NodeIdentity identity = new NodeIdentity();
     identity.set(nodeId);
-    return new RedisCounterStore(gateway, keys, identity, Duration.ofMinutes(10), 0, Duration.ofSeconds(1));
+    return new RedisCounterStore(gateway, keys, identity, idempotencyWindow, 0, Duration.ofSeconds(1));
   }
 
   @AfterAll
@@ -237,10 +241,74 @@ class RedisCounterStoreIT {
 
     assertThat(retry.outcome(0)).isEqualTo(Outcome.DUPLICATE);
     assertThat(nodeA.get(name).toCompletableFuture().join()).isZero();
-    List<String> idKeys = admin.sync().keys(keys.counter(name) + ":i:*");
-    assertThat(idKeys).hasSize(1);
-    long ttlMillis = admin.sync().pttl(idKeys.get(0));
-    assertThat(ttlMillis).isBetween(Duration.ofMinutes(10).toMillis(), Duration.ofMinutes(20).toMillis());
+    assertThat(admin.sync().keys(keys.counter(name) + ":*")).as("one generation of records so far")
+        .containsExactly(keys.records(name, 0));
+    long ttlMillis = admin.sync().pttl(keys.records(name, 0));
+    assertThat(ttlMillis).isBetween(Duration.ofMinutes(9).toMillis(), Duration.ofMinutes(10).toMillis());
+  }
+
+  /** Nodes may run with different windows (a rolling change of the flag): records are found all the same. */
+  @Test
+  void aRequestIdIsFoundWhateverWindowTheNodeLookingItUpRunsWith() {
+    String name = TestNames.unique("windows");
+    RedisCounterStore tenMinutes = store(3, Duration.ofMinutes(10));
+    RedisCounterStore fifteenMinutes = store(4, Duration.ofMinutes(15));
+    RedisCounterStore oneMinute = store(5, Duration.ofMinutes(1));
+
+    assertThat(write(tenMinutes, name, List.of(op(5, "first"))).value(0)).isEqualTo(5);
+    WriteResult retry = write(fifteenMinutes, name, List.of(op(5, "first"), op(1, "second")));
+    WriteResult again = write(oneMinute, name, List.of(op(5, "first"), op(1, "second")));
+
+    assertThat(retry.outcome(0)).isEqualTo(Outcome.DUPLICATE);
+    assertThat(retry.value(0)).isEqualTo(5);
+    assertThat(retry.value(1)).isEqualTo(6);
+    assertThat(again.outcome(0)).isEqualTo(Outcome.DUPLICATE);
+    assertThat(again.outcome(1)).isEqualTo(Outcome.DUPLICATE);
+    assertThat(nodeA.get(name).toCompletableFuture().join()).isEqualTo(6);
+    assertThat(admin.sync().pttl(keys.records(name, 0))).as("the longest window keeps the records")
+        .isGreaterThan(Duration.ofMinutes(14).toMillis());
+  }
+
+  /**
+   * Generations rotate on the Redis clock: a record outlives a node with a much shorter window
+   * that keeps writing, because a generation is only cleared once every window that wrote into it
+   * has passed; and records of a short window are eventually forgotten, so two keys hold them all.
+   */
+  @Test
+  void recordGenerationsRotateOnlyOnceEveryWriterWindowPassed() {
+    String name = TestNames.unique("rotate");
+    RedisCounterStore longWindow = store(6, Duration.ofSeconds(30));
+    RedisCounterStore shortWindow = store(7, Duration.ofMillis(100));
+    write(longWindow, name, List.of(op(1, "kept")));
+    write(shortWindow, name, List.of(op(1, "forgotten")));
+
+    long start = redisMillis();
+    int round = 0;
+    // Ten short windows of writes through the short-window node (bounded by the Redis clock).
+    while (redisMillis() - start < 1_000 && round < 100_000) {
+      write(shortWindow, name, List.of(op(1, "r" + round++)));
+    }
+    assertThat(write(shortWindow, name, List.of(op(1, "kept"))).outcome(0)).isEqualTo(Outcome.DUPLICATE);
+    assertThat(admin.sync().keys(keys.counter(name) + ":*")).as("not rotated: the 30 s window still runs")
+        .containsExactly(keys.records(name, 0));
+
+    RedisCounterStore shortOnly = store(8, Duration.ofMillis(100));
+    String other = TestNames.unique("rotate-short");
+    write(shortOnly, other, List.of(op(1, "forgotten")));
+    int[] ticks = {0};
+    Await.until("the short window's record is cleared by rotations", Duration.ofSeconds(10), () -> {
+      write(shortOnly, other, List.of(op(0, "tick" + ticks[0]++)));
+      return admin.sync().hexists(keys.records(other, 0), "forgotten") == Boolean.FALSE
+          && admin.sync().hexists(keys.records(other, 1), "forgotten") == Boolean.FALSE;
+    });
+    assertThat(admin.sync().keys(keys.counter(other) + ":*")).as("two generations (at most) hold every record")
+        .isSubsetOf(keys.records(other, 0), keys.records(other, 1));
+    assertThat(write(shortOnly, other, List.of(op(1, "forgotten"))).outcome(0)).isEqualTo(Outcome.APPLIED);
+  }
+
+  private static long redisMillis() {
+    List<String> time = admin.sync().time();
+    return Long.parseLong(time.get(0)) * 1000 + Long.parseLong(time.get(1)) / 1000;
   }
 
   @Test
@@ -260,7 +328,7 @@ class RedisCounterStoreIT {
   @Test
   void namesThatLookLikeOtherKeysNeverShareStorage() {
     String base = TestNames.unique("v");
-    List<String> names = List.of(base, base + "}", "{" + base + "}", base + "%7D", base + "}:i:0", base + ":w:x",
+    List<String> names = List.of(base, base + "}", "{" + base + "}", base + "%7D", base + "}:i:0", base + "}:r0", base + ":r1", base + ":w:x",
         base + "\u0000", base + " ", base + "\uD83D\uDE00", "node:1" + base, base + "%");
     for (int i = 0; i < names.size(); i++) {
       write(nodeA, names.get(i), List.of(op(i + 1, "same-id")));
