@@ -86,9 +86,23 @@ public final class CounterClient implements AutoCloseable {
     return new Builder();
   }
 
-  /** Adds {@code delta} durably and returns the counter's value right after it. */
+  /**
+   * Adds {@code delta} durably and returns the counter's value right after it. The call carries a
+   * fresh request id, so gRPC's own retries of it apply once (a retry that finds the first attempt
+   * applied returns that attempt's value). To see the {@code duplicate} flag, or to retry with your
+   * own idempotency key across restarts, use {@link #increment(String, long, String)}.
+   */
   public long increment(String name, long delta) {
     return increment(IncrementRequest.newBuilder().setName(name).setDelta(delta).build()).getValue();
+  }
+
+  /**
+   * Adds {@code delta} durably under {@code requestId} (at most 128 bytes; an order id, say): within
+   * the server's idempotency window, any later call with the same name and id applies nothing and
+   * answers {@code duplicate = true} with the first call's value.
+   */
+  public IncrementResponse increment(String name, long delta, String requestId) {
+    return increment(IncrementRequest.newBuilder().setName(name).setDelta(delta).setRequestId(requestId).build());
   }
 
   /** Adds {@code delta} into the server's buffer (no value comes back; see {@code DURABILITY_BUFFERED}). */
@@ -97,7 +111,7 @@ public final class CounterClient implements AutoCloseable {
         .setDurability(Durability.DURABILITY_BUFFERED).build());
   }
 
-  /** Sends {@code request}, adding a request id when it has none. */
+  /** Sends {@code request}, adding a request id when it has none; the response says whether it was a duplicate. */
   public IncrementResponse increment(IncrementRequest request) {
     return blocking().increment(withRequestId(request));
   }

@@ -100,6 +100,22 @@ class CounterClientIT {
   }
 
   @Test
+  void aCallersOwnRequestIdShowsTheDuplicateFlag() {
+    try (CounterClient client = CounterClient.forTarget(node.target())) {
+      String name = TestNames.unique("own-id");
+
+      IncrementResponse first = client.increment(name, 5, "order-17");
+      IncrementResponse again = client.increment(name, 5, "order-17");
+      IncrementResponse other = client.increment(name, 1, "order-18");
+
+      assertThat(first.getDuplicate()).isFalse();
+      assertThat(again.getDuplicate()).isTrue();
+      assertThat(again.getValue()).isEqualTo(5);
+      assertThat(other.getValue()).isEqualTo(6);
+    }
+  }
+
+  @Test
   void withoutRetriesALostReplyShowsAsUnavailableAlthoughItWasApplied() {
     try (CounterClient client = CounterClient.newBuilder().target("127.0.0.1:" + lossyFront.getPort())
             .maxAttempts(1).build();
