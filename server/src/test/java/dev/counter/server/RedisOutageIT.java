@@ -93,4 +93,41 @@ class RedisOutageIT {
       assertThat(value).isIn(1L, 1001L);
     }
   }
+
+  /**
+   * A durable call queued behind a flush that a frozen Redis never answers fails with that flush,
+   * after one --redis-timeout, with UNAVAILABLE and nothing applied; it is not sent into the
+   * same silence to wait for a second timeout (and a 3 s deadline then ends it first).
+   */
+  @Test
+  void callsQueuedBehindAnUnansweredFlushFailWithItWithinOneRedisTimeout() throws Exception {
+    try (TestServer server = TestServer.start(redis.uri(), "--redis-timeout", "1s", "--health-interval", "10s")) {
+      String name = TestNames.unique("queued-frozen");
+      server.stub().increment(IncrementRequest.newBuilder().setName(name).setDelta(1).build());
+      redis.process().pause();
+      try {
+        var stuck = server.futureStub().withDeadlineAfter(3, TimeUnit.SECONDS)
+            .increment(IncrementRequest.newBuilder().setName(name).setDelta(1000).build());
+        IncrementBatcher batcher = server.instance(IncrementBatcher.class);
+        dev.counter.server.testing.Await.until("the +1000 flush to be out at Redis", Duration.ofSeconds(5),
+            () -> batcher.pending() == 1 && batcher.flushesInFlight() == 1);
+        long start = System.nanoTime();
+        Throwable queued = catchThrowable(() -> server.stub().withDeadlineAfter(3, TimeUnit.SECONDS)
+            .increment(IncrementRequest.newBuilder().setName(name).setDelta(1).build()));
+        Duration waited = Duration.ofNanos(System.nanoTime() - start);
+
+        assertThat(Status.fromThrowable(queued).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(Status.fromThrowable(catchThrowable(stuck::get)).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(waited).as("one Redis timeout, not two").isLessThan(Duration.ofMillis(1900));
+        Status read = Status.fromThrowable(catchThrowable(() -> server.stub().withDeadlineAfter(3, TimeUnit.SECONDS)
+            .get(GetRequest.newBuilder().setName(name).build())));
+        assertThat(read.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(read.getDescription()).as("a read's advice").contains("retry the read").doesNotContain("increment");
+      } finally {
+        redis.process().resume();
+      }
+      long value = server.stub().get(GetRequest.newBuilder().setName(name).build()).getValue();
+      assertThat(value).as("the queued +1 was never sent").isIn(1L, 1001L);
+    }
+  }
 }

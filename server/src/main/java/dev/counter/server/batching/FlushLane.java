@@ -1,6 +1,7 @@
 package dev.counter.server.batching;
 
 import dev.counter.server.store.IncrementWrite;
+import dev.counter.server.store.StoreUnavailableException;
 import dev.counter.server.store.WriteResult;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The smart-batching loop of one lane. At most one flush of the lane is in flight; whatever
@@ -156,16 +158,49 @@ final class FlushLane {
       return CompletableFuture.completedFuture(null);
     }
     List<CompletableFuture<WriteResult>> results = send(writes);
+    AtomicReference<Throwable> unanswered = new AtomicReference<>();
     CompletableFuture<?>[] handled = new CompletableFuture<?>[writes.size()];
     for (int i = 0; i < handled.length; i++) {
       PlannedWrite write = writes.get(i);
       // The store times its writes out itself; this only guards against one never completing.
       handled[i] = results.get(i).orTimeout(batcher.writeTimeoutNanos(), TimeUnit.NANOSECONDS).handle((result, error) -> {
-        batcher.complete(write, result, error);
+        Throwable failure = batcher.complete(write, result, error);
+        if (failure instanceof StoreUnavailableException outage && outage.unresponsive()) {
+          unanswered.set(failure);
+        }
         return null;
       });
     }
-    return CompletableFuture.allOf(handled);
+    return CompletableFuture.allOf(handled).thenRun(() -> {
+      Throwable failure = unanswered.get();
+      if (failure != null) {
+        failQueuedDurable(failure);
+      }
+    });
+  }
+
+  /**
+   * After a write the store never answered, the durable increments that queued up behind it fail
+   * at once (UNAVAILABLE, nothing applied) instead of going out into the same silence and waiting
+   * for a second timeout. Buffered ones stay queued: they are resent until Redis is back.
+   */
+  private void failQueuedDurable(Throwable failure) {
+    List<PendingIncrement> keep = new ArrayList<>();
+    for (int n = queued.get(); n > 0; n--) {
+      PendingIncrement increment = queue.poll();
+      if (increment == null) {
+        break;
+      }
+      queued.decrementAndGet();
+      if (increment.buffered()) {
+        keep.add(increment);
+      } else if (increment.listener().abandoned()) {
+        batcher.dropAbandoned(increment);
+      } else {
+        batcher.failUnsent(increment, failure);
+      }
+    }
+    keep.forEach(this::enqueue);
   }
 
   private List<CompletableFuture<WriteResult>> send(List<PlannedWrite> writes) {

@@ -193,12 +193,16 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
     budget.release(1);
   }
 
-  /** Hands the outcome of one write to its increments' listeners. */
-  void complete(PlannedWrite write, WriteResult result, Throwable error) {
+  /**
+   * Hands the outcome of one write to its increments' listeners. Returns the failure as the
+   * listeners saw it (a store failure), or null when the write completed.
+   */
+  Throwable complete(PlannedWrite write, WriteResult result, Throwable error) {
     List<PendingIncrement> increments = write.increments();
     if (error != null) {
-      failed(write, unwrap(error));
-      return;
+      Throwable failure = storeFailure(error);
+      failed(write, failure);
+      return failure;
     }
     int applied = 0;
     int duplicates = 0;
@@ -229,6 +233,31 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
     metrics.resolved(BatcherMetrics.Resolution.DUPLICATE, duplicates);
     metrics.resolved(BatcherMetrics.Resolution.OUT_OF_RANGE, increments.size() - applied - duplicates);
     budget.release(increments.size());
+    return null;
+  }
+
+  /**
+   * A durable increment that was queued behind a write the store never answered: failed without
+   * being sent (nothing applied), rather than sent into the same silence.
+   */
+  void failUnsent(PendingIncrement increment, Throwable failure) {
+    metrics.resolved(BatcherMetrics.Resolution.FAILED, 1);
+    budget.release(1);
+    try {
+      increment.listener().failed(failure);
+    } catch (RuntimeException e) {
+      log.warn("increment listener failed", e);
+    }
+  }
+
+  /** The failure of a write as a store failure: the safety-net timeout is an unanswered write. */
+  private Throwable storeFailure(Throwable error) {
+    Throwable cause = unwrap(error);
+    if (cause instanceof TimeoutException) {
+      return StoreUnavailableException.unresponsive("no answer from Redis to a write within "
+          + settings.writeTimeout().toMillis() + " ms", cause);
+    }
+    return cause;
   }
 
   private void failed(PlannedWrite write, Throwable error) {
@@ -251,7 +280,7 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
     }
     // Only an outage is worth waiting out; a write Redis rejected (foreign data in a key, say)
     // would fail the same way forever. And resends stop while the write token is surely alive.
-    boolean outage = error instanceof StoreUnavailableException || error instanceof TimeoutException;
+    boolean outage = error instanceof StoreUnavailableException;
     long sentFor = System.nanoTime() - resend.firstSentNanos();
     if (!outage || sentFor > settings.resendFor().toNanos()) {
       log.error("{} buffered increments are lost: their write failed ({}){}", resend.increments().size(), error.toString(),

@@ -53,7 +53,7 @@ final class BatchIncrementResponder {
 
       @Override
       public void failed(Throwable cause) {
-        reject(index, StoreFailures.toError(cause));
+        reject(index, StoreFailures.toError(cause, StoreFailures.Operation.INCREMENT));
       }
 
       @Override

@@ -67,10 +67,7 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
   public void increment(IncrementRequest request, StreamObserver<IncrementResponse> responseObserver) {
     ServerCallStreamObserver<IncrementResponse> call = (ServerCallStreamObserver<IncrementResponse>) responseObserver;
     boolean buffered = RequestValidator.isBuffered(request);
-    ServiceError error = MalformedRequests.problem(request);
-    if (error == null) {
-      error = RequestValidator.checkIncrement(request, "");
-    }
+    ServiceError error = RequestValidator.checkIncrement(request, "");
     if (error == null) {
       error = refusal(!buffered);
     }
@@ -99,10 +96,7 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
     for (IncrementRequest item : items) {
       anyDurable |= !RequestValidator.isBuffered(item);
     }
-    ServiceError error = MalformedRequests.problem(request);
-    if (error == null) {
-      error = RequestValidator.checkBatchSize(items.size(), "items");
-    }
+    ServiceError error = RequestValidator.checkBatchSize(items.size(), "items");
     if (error == null) {
       error = refusal(anyDurable);
     }
@@ -151,10 +145,7 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
 
   @Override
   public void get(GetRequest request, StreamObserver<GetResponse> responseObserver) {
-    ServiceError error = MalformedRequests.problem(request);
-    if (error == null) {
-      error = RequestValidator.checkName(request.getName(), "name");
-    }
+    ServiceError error = RequestValidator.checkName(request.getName(), "name");
     if (error == null) {
       error = refusal(true);
     }
@@ -163,10 +154,11 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
       return;
     }
     if (!request.getIncludeShards()) {
-      respond(reader.get(request.getName()), value -> GetResponse.newBuilder().setValue(value).build(), responseObserver);
+      respond(reader.get(request.getName()), value -> GetResponse.newBuilder().setValue(value).build(), responseObserver,
+          StoreFailures.Operation.READ);
       return;
     }
-    respond(store.shards(request.getName()), CounterGrpcService::withShards, responseObserver);
+    respond(store.shards(request.getName()), CounterGrpcService::withShards, responseObserver, StoreFailures.Operation.READ);
   }
 
   private static GetResponse withShards(Map<String, Long> shards) {
@@ -178,10 +170,7 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
   @Override
   public void batchGet(BatchGetRequest request, StreamObserver<BatchGetResponse> responseObserver) {
     List<String> names = request.getNamesList();
-    ServiceError error = MalformedRequests.problem(request);
-    if (error == null) {
-      error = RequestValidator.checkBatchSize(names.size(), "names");
-    }
+    ServiceError error = RequestValidator.checkBatchSize(names.size(), "names");
     for (int i = 0; i < names.size() && error == null; i++) {
       error = RequestValidator.checkName(names.get(i), "names[" + i + "]");
     }
@@ -198,15 +187,12 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
         response.addValues(CounterValue.newBuilder().setName(names.get(i)).setValue(values.get(i)));
       }
       return response.build();
-    }, responseObserver);
+    }, responseObserver, StoreFailures.Operation.READ);
   }
 
   @Override
   public void reset(ResetRequest request, StreamObserver<ResetResponse> responseObserver) {
-    ServiceError error = MalformedRequests.problem(request);
-    if (error == null) {
-      error = RequestValidator.checkName(request.getName(), "name");
-    }
+    ServiceError error = RequestValidator.checkName(request.getName(), "name");
     if (error == null) {
       error = refusal(true);
     }
@@ -215,16 +201,14 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
       return;
     }
     respond(store.reset(request.getName()),
-        previous -> ResetResponse.newBuilder().setPreviousValue(previous).build(), responseObserver);
+        previous -> ResetResponse.newBuilder().setPreviousValue(previous).build(), responseObserver,
+        StoreFailures.Operation.RESET);
   }
 
   @Override
   public void watch(WatchRequest request, StreamObserver<WatchResponse> responseObserver) {
     ServerCallStreamObserver<WatchResponse> call = (ServerCallStreamObserver<WatchResponse>) responseObserver;
-    ServiceError error = MalformedRequests.problem(request);
-    if (error == null) {
-      error = RequestValidator.checkName(request.getName(), "name");
-    }
+    ServiceError error = RequestValidator.checkName(request.getName(), "name");
     if (error == null) {
       error = RequestValidator.checkWatchInterval(request.getMinInterval());
     }
@@ -275,17 +259,18 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
     return ServiceError.of(ErrorReason.SERVER_DRAINING, "the server is shutting down; nothing was applied");
   }
 
-  private static <T, R> void respond(CompletionStage<T> stage, Function<T, R> toResponse, StreamObserver<R> observer) {
+  private static <T, R> void respond(CompletionStage<T> stage, Function<T, R> toResponse, StreamObserver<R> observer,
+      StoreFailures.Operation operation) {
     stage.whenComplete((value, error) -> {
       if (error != null) {
-        observer.onError(StoreFailures.toError(error).toException());
+        observer.onError(StoreFailures.toError(error, operation).toException());
         return;
       }
       R response;
       try {
         response = toResponse.apply(value);
       } catch (RuntimeException e) {
-        observer.onError(StoreFailures.toError(e).toException());
+        observer.onError(StoreFailures.toError(e, operation).toException());
         return;
       }
       observer.onNext(response);

@@ -1,29 +1,39 @@
 package dev.counter.server.grpc;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
-import com.google.protobuf.UnknownFieldSet;
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
-import javax.annotation.Nullable;
 
 /**
- * Makes a request that is not valid protobuf for its method (bad bytes, invalid UTF-8 in a
- * string field) fail with INVALID_ARGUMENT ({@code MALFORMED_REQUEST}) rather than gRPC's
- * {@code UNKNOWN: Application error processing RPC}. gRPC turns any exception of a request
- * marshaller into UNKNOWN, so the wrapped marshaller does not throw: it hands the handler an
- * empty request marked with a reserved unknown field holding the parse error, and the handler
- * answers with {@link #problem}. The service's schema is kept, so reflection still describes it.
+ * Makes a request that cannot be read as its method's message fail with a clear status rather
+ * than gRPC's {@code UNKNOWN: Application error processing RPC} (gRPC turns any exception of a
+ * request marshaller into that): INVALID_ARGUMENT ({@code MALFORMED_REQUEST}) for bytes that are
+ * not valid protobuf (or invalid UTF-8 in a string field), RESOURCE_EXHAUSTED
+ * ({@code REQUEST_TOO_LARGE}) for a compressed request that inflates past the size limit.
+ *
+ * <p>The wrapped marshaller does not throw: it returns a fresh empty message and leaves the
+ * error, keyed by that very instance, for the wrapped call handler, which gRPC invokes with the
+ * parsed message on the same thread right after parsing. The handler closes the call with the
+ * error and never hands the message to the service. Well-formed requests pass untouched, unknown
+ * fields included (ignored, as protobuf says, whatever their number). The service's schema is
+ * kept, so reflection still describes it.
  */
 final class MalformedRequests {
-  /** The highest field number protobuf allows; never used by the contract. */
-  private static final int MARK = 536_870_911;
+  /** The last parse failure on this thread and the placeholder message it produced. */
+  private static final ThreadLocal<Failure> LAST_FAILURE = new ThreadLocal<>();
+
+  private record Failure(Object placeholder, ServiceError error) {}
 
   private MalformedRequests() {}
 
@@ -42,16 +52,14 @@ final class MalformedRequests {
     return builder.build();
   }
 
-  /** The error for a request that arrived malformed, or null for a well-formed one. */
-  @Nullable
-  static ServiceError problem(Message request) {
-    UnknownFieldSet unknown = request.getUnknownFields();
-    if (!unknown.hasField(MARK)) {
-      return null;
+  /** The error a client sees for a request gRPC could not read. No request bytes appear in it. */
+  static ServiceError errorFor(Status parseFailure, String messageName) {
+    if (parseFailure.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+      return ServiceError.of(ErrorReason.REQUEST_TOO_LARGE, "the request is larger than this server accepts once "
+          + "decompressed (--max-message-size): " + parseFailure.getDescription());
     }
-    List<ByteString> texts = unknown.getField(MARK).getLengthDelimitedList();
-    String detail = texts.isEmpty() ? "unparseable" : texts.get(0).toStringUtf8();
-    return ServiceError.of(ErrorReason.MALFORMED_REQUEST, "the request is not a valid message: " + detail);
+    return ServiceError.of(ErrorReason.MALFORMED_REQUEST, "the request is not a valid " + messageName + " message: "
+        + parseFailure.getDescription());
   }
 
   private static <Q, R> ServerMethodDefinition<Q, R> wrap(ServerMethodDefinition<Q, R> method) {
@@ -60,6 +68,7 @@ final class MalformedRequests {
         || !(requests.getMessagePrototype() instanceof Message prototype)) {
       return method;
     }
+    String messageName = prototype.getDescriptorForType().getFullName();
     MethodDescriptor<Q, R> wrapped = descriptor.toBuilder()
         .setRequestMarshaller(new MethodDescriptor.PrototypeMarshaller<Q>() {
           @Override
@@ -83,15 +92,50 @@ final class MalformedRequests {
             try {
               return requests.parse(stream);
             } catch (StatusRuntimeException e) {
-              String detail = String.valueOf(e.getStatus().getDescription());
-              return (Q) prototype.toBuilder().setUnknownFields(UnknownFieldSet.newBuilder()
-                  .addField(MARK, UnknownFieldSet.Field.newBuilder()
-                      .addLengthDelimited(ByteString.copyFromUtf8(detail)).build())
-                  .build()).build();
+              // A new instance (never the shared default one), so the handler can tell it by identity.
+              Q placeholder = (Q) prototype.newBuilderForType().build();
+              LAST_FAILURE.set(new Failure(placeholder, errorFor(e.getStatus(), messageName)));
+              return placeholder;
             }
           }
         })
         .build();
-    return ServerMethodDefinition.create(wrapped, method.getServerCallHandler());
+    return ServerMethodDefinition.create(wrapped, rejecting(method.getServerCallHandler()));
+  }
+
+  private static <Q, R> ServerCallHandler<Q, R> rejecting(ServerCallHandler<Q, R> handler) {
+    return (call, headers) -> new SimpleForwardingServerCallListener<>(handler.startCall(call, headers)) {
+      private boolean rejected;
+
+      @Override
+      public void onMessage(Q message) {
+        Failure failure = LAST_FAILURE.get();
+        if (failure != null && failure.placeholder() == message) {
+          LAST_FAILURE.remove();
+          rejected = true;
+          StatusRuntimeException error = failure.error().toException();
+          Metadata trailers = error.getTrailers();
+          call.close(error.getStatus(), trailers == null ? new Metadata() : trailers);
+          return;
+        }
+        if (!rejected) {
+          super.onMessage(message);
+        }
+      }
+
+      @Override
+      public void onHalfClose() {
+        if (!rejected) {
+          super.onHalfClose();
+        }
+      }
+
+      @Override
+      public void onReady() {
+        if (!rejected) {
+          super.onReady();
+        }
+      }
+    };
   }
 }

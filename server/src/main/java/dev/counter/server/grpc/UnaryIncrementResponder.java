@@ -34,7 +34,7 @@ final class UnaryIncrementResponder implements IncrementListener {
 
   @Override
   public void failed(Throwable cause) {
-    fail(StoreFailures.toError(cause));
+    fail(StoreFailures.toError(cause, StoreFailures.Operation.INCREMENT));
   }
 
   @Override

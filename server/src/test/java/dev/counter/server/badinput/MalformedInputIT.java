@@ -9,6 +9,8 @@ import dev.counter.server.testing.RedisServerExtension;
 import dev.counter.server.testing.TestNames;
 import dev.counter.server.testing.TestServer;
 import dev.counter.v1.CounterServiceGrpc;
+import dev.counter.v1.IncrementRequest;
+import dev.counter.v1.IncrementResponse;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -107,6 +109,57 @@ class MalformedInputIT {
     assertThat(client.increment(TestNames.unique("after-big"), 1)).isEqualTo(1);
   }
 
+  /** Protobuf ignores fields it does not know, whatever their number; so does the server. */
+  @Test
+  void unknownFieldsAreIgnoredWhateverTheirNumber() throws Exception {
+    String name = TestNames.unique("unknown-field");
+    for (int field : new int[] {15, 1000, 536_870_911}) {
+      byte[] request = concat(IncrementRequest.newBuilder().setName(name).setDelta(2).build().toByteArray(),
+          lengthDelimited(field, "not ours".getBytes(StandardCharsets.UTF_8)));
+      IncrementResponse response = IncrementResponse.parseFrom(callRaw(CounterServiceGrpc.getIncrementMethod(), request,
+          null));
+      assertThat(response.getValue()).as("field %d", field).isIn(2L, 4L, 6L);
+    }
+    assertThat(client.get(name)).isEqualTo(6);
+  }
+
+  @Test
+  void errorMessagesNeverEchoTheRequestsBytes() {
+    byte[] request = concat(lengthDelimited(536_870_911, "SECRET-BYTES".getBytes(StandardCharsets.UTF_8)),
+        new byte[] {0x10}); // then a truncated varint
+    StatusRuntimeException error = catchThrowableOfType(StatusRuntimeException.class,
+        () -> callRaw(CounterServiceGrpc.getIncrementMethod(), request, null));
+
+    assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(reason(error)).isEqualTo("MALFORMED_REQUEST");
+    assertThat(error.getStatus().getDescription()).doesNotContain("SECRET");
+  }
+
+  /** The README's limits table: a request too large is RESOURCE_EXHAUSTED, compressed or not. */
+  @Test
+  void aCompressedRequestThatInflatesPastTheLimitIsResourceExhausted() {
+    byte[] request = concat(IncrementRequest.newBuilder().setName(TestNames.unique("zip")).setDelta(1).build()
+        .toByteArray(), lengthDelimited(1000, new byte[200_000]));
+    StatusRuntimeException error = catchThrowableOfType(StatusRuntimeException.class,
+        () -> callRaw(CounterServiceGrpc.getIncrementMethod(), request, "gzip"));
+
+    assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(reason(error)).isEqualTo("REQUEST_TOO_LARGE");
+    assertThat(client.increment(TestNames.unique("after-zip"), 1)).isEqualTo(1);
+  }
+
+  private static byte[] lengthDelimited(int field, byte[] value) {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try {
+      com.google.protobuf.CodedOutputStream out = com.google.protobuf.CodedOutputStream.newInstance(bytes);
+      out.writeByteArray(field, value);
+      out.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
   @Test
   void garbageConnectionsDoNotDisturbTheServer() throws Exception {
     Random random = new Random(11);
@@ -146,6 +199,10 @@ class MalformedInputIT {
   }
 
   private static <Q, R> byte[] callRaw(MethodDescriptor<Q, R> method, byte[] request) {
+    return callRaw(method, request, null);
+  }
+
+  private static <Q, R> byte[] callRaw(MethodDescriptor<Q, R> method, byte[] request, String compression) {
     ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     try {
       MethodDescriptor<byte[], byte[]> raw = MethodDescriptor.<byte[], byte[]>newBuilder()
@@ -154,7 +211,7 @@ class MalformedInputIT {
           .setRequestMarshaller(RAW)
           .setResponseMarshaller(RAW)
           .build();
-      CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS);
+      CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS).withCompression(compression);
       if (method.getType() == MethodDescriptor.MethodType.SERVER_STREAMING) {
         return ClientCalls.blockingServerStreamingCall(channel, raw, options, request).next();
       }

@@ -226,19 +226,60 @@ class SmartBatcherTest {
   }
 
   @Test
-  void aWriteThatNeverCompletesTimesOutInsteadOfBlockingItsLane() {
+  void aWriteThatNeverCompletesTimesOutAsAnOutageInsteadOfBlockingItsLane() {
     ManualWriter writer = new ManualWriter();
     SmartBatcher batcher = new SmartBatcher(writer,
         new BatcherSettings(100, 100, Duration.ZERO, 0, Integer.MAX_VALUE, FAST_RETRY, FAST_RETRY, RESEND_FOR, Duration.ofMillis(100)));
     batchers.add(batcher);
     Recorder recorder = new Recorder();
     batcher.offer(durable("a", 1, recorder));
-    batcher.offer(durable("a", 1, recorder));
 
-    // The timeout fails the stuck write's caller, then the lane moves on to the next flush.
-    Await.until("the stuck write to time out and the lane to move on", Duration.ofSeconds(5),
-        () -> recorder.failures.size() == 1 && writer.calls.size() == 2);
-    assertThat(writer.calls).as("nothing else was sent").hasSize(2);
+    // The timeout fails the stuck write's caller as an outage (UNAVAILABLE), not as a bug.
+    Await.until("the stuck write to time out", Duration.ofSeconds(5), () -> recorder.failures.size() == 1);
+    assertThat(recorder.failures.get(0)).isInstanceOf(StoreUnavailableException.class)
+        .satisfies(failure -> assertThat(((StoreUnavailableException) failure).unresponsive()).isTrue());
+    batcher.offer(durable("a", 1, recorder));
+    assertThat(writer.calls).as("the lane moved on").hasSize(2);
+  }
+
+  @Test
+  void durableIncrementsQueuedBehindAnUnansweredWriteFailAtOnceAndBufferedOnesStay() {
+    ManualWriter writer = new ManualWriter();
+    SmartBatcher batcher = batcher(writer, 100, 100);
+    Recorder first = new Recorder();
+    Recorder queued = new Recorder();
+    Recorder buffered = new Recorder();
+    batcher.offer(durable("a", 1, first));
+    batcher.offer(durable("a", 1, queued));
+    batcher.offer(durable("b", 1, queued));
+    batcher.offer(buffered("c", 1, buffered));
+
+    writer.failNext(StoreUnavailableException.unresponsive("Redis is unavailable: Command timed out", null));
+
+    // Not sent into the same silence to wait for a second timeout: failed, nothing applied.
+    assertThat(first.failures).hasSize(1);
+    assertThat(queued.failures).hasSize(2);
+    assertThat(writer.calls.get(1).write.counters()).extracting(CounterOps::name).containsExactly("c");
+    writer.applyNext();
+    assertThat(buffered.values).containsExactly(1L);
+    assertThat(batcher.pending()).isZero();
+  }
+
+  @Test
+  void aWriteRedisAnsweredNotNowLeavesTheQueueToTheNextFlush() {
+    ManualWriter writer = new ManualWriter();
+    SmartBatcher batcher = batcher(writer, 100, 100);
+    Recorder first = new Recorder();
+    Recorder queued = new Recorder();
+    batcher.offer(durable("a", 1, first));
+    batcher.offer(durable("b", 1, queued));
+
+    writer.failNext(new StoreUnavailableException("Redis is unavailable: TRYAGAIN"));
+
+    assertThat(first.failures).hasSize(1);
+    assertThat(queued.failures).isEmpty();
+    writer.applyNext();
+    assertThat(queued.values).containsExactly(1L);
   }
 
   @Test

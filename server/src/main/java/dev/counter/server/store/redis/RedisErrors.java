@@ -23,7 +23,12 @@ final class RedisErrors {
       // A script or protocol error is a bug on our side, not an outage.
       return new IllegalStateException("Redis rejected a command: " + reply.getMessage(), reply);
     }
-    return new StoreUnavailableException("Redis is unavailable: " + describe(cause), cause);
+    if (cause instanceof RedisCommandExecutionException) {
+      // Redis answered: failing over, loading, a slot moving.
+      return new StoreUnavailableException("Redis is unavailable: " + describe(cause), cause);
+    }
+    // No answer: a timeout or a lost connection.
+    return StoreUnavailableException.unresponsive("Redis is unavailable: " + describe(cause), cause);
   }
 
   private static boolean isTransient(String message) {
