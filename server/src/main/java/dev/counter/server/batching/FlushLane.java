@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -35,8 +36,15 @@ final class FlushLane {
   private final AtomicBoolean flushing = new AtomicBoolean();
   /** A deferred kick is pending on the flush trigger (so one burst schedules one task). */
   private final AtomicBoolean kickScheduled = new AtomicBoolean();
+  /** The earliest deadline of a queued increment ({@link IncrementListener#NO_DEADLINE}: none). */
+  private final AtomicLong earliestDeadline = new AtomicLong(IncrementListener.NO_DEADLINE);
+  /** When the current linger ends ({@link System#nanoTime()}); meaningful while {@link #lingering}. */
+  private volatile long lingerEndNanos;
   private long lastFlushStartNanos;
   private int lastFlushSize;
+
+  /** A linger ends this long before the earliest deadline it would otherwise hold an increment past. */
+  static final long DEADLINE_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
   FlushLane(SmartBatcher batcher, long lingerNanos, int lingerMinBatch, int lingerTargetBatch) {
     this.batcher = batcher;
@@ -46,6 +54,10 @@ final class FlushLane {
   }
 
   void enqueue(PendingIncrement increment) {
+    long deadline = increment.listener().deadlineNanos();
+    if (deadline != IncrementListener.NO_DEADLINE) {
+      earliestDeadline.accumulateAndGet(deadline, Math::min);
+    }
     queue.add(increment);
     queued.incrementAndGet();
   }
@@ -61,8 +73,8 @@ final class FlushLane {
    * completion picks the increment up).
    */
   void increments() {
-    if (lingering.get() && queued.get() >= lingerTargetBatch) {
-      // Enough has gathered: stop lingering now rather than at the timer.
+    if (lingering.get() && (queued.get() >= lingerTargetBatch || deadlineBeforeLingerEnds())) {
+      // Enough has gathered, or a caller cannot wait that long: stop lingering now.
       endLinger();
       return;
     }
@@ -81,13 +93,18 @@ final class FlushLane {
     // instead of recursing, so a burst of instant failures cannot grow the stack.
     while (hasWork() && flushing.compareAndSet(false, true)) {
       // Linger only under load (the previous flush was big): a lone increment never waits.
-      long wait = lingerNanos == 0 || lastFlushSize < lingerMinBatch
-          ? 0 : lastFlushStartNanos + lingerNanos - System.nanoTime();
+      long now = System.nanoTime();
+      long wait = lingerNanos == 0 || lastFlushSize < lingerMinBatch ? 0 : lastFlushStartNanos + lingerNanos - now;
+      long deadline = earliestDeadline.get();
+      if (wait > 0 && deadline != IncrementListener.NO_DEADLINE) {
+        wait = Math.min(wait, deadline - DEADLINE_MARGIN_NANOS - now);
+      }
       if (wait > 0 && queued.get() < lingerTargetBatch) {
+        lingerEndNanos = now + wait;
         lingering.set(true);
         batcher.schedule(this::endLinger, wait, TimeUnit.NANOSECONDS);
-        // Increments may have reached the target before the flag was up.
-        if (queued.get() >= lingerTargetBatch) {
+        // Increments may have reached the target (or brought a deadline) before the flag was up.
+        if (queued.get() >= lingerTargetBatch || deadlineBeforeLingerEnds()) {
           endLinger();
         }
         return;
@@ -101,6 +118,12 @@ final class FlushLane {
   /** A flush holds the lane and has taken everything queued: its write is out at the store. */
   boolean writeInFlight() {
     return flushing.get() && !lingering.get() && queue.isEmpty();
+  }
+
+  /** True when the linger would hold a queued increment past its deadline (less a margin for the write). */
+  private boolean deadlineBeforeLingerEnds() {
+    long deadline = earliestDeadline.get();
+    return deadline != IncrementListener.NO_DEADLINE && deadline - DEADLINE_MARGIN_NANOS - lingerEndNanos < 0;
   }
 
   private boolean hasWork() {
@@ -144,6 +167,8 @@ final class FlushLane {
       writes.add(resend);
     }
     List<PendingIncrement> fresh = new ArrayList<>();
+    // Reset before draining: a deadline enqueued meanwhile is kept (at worst for the next linger too).
+    earliestDeadline.set(IncrementListener.NO_DEADLINE);
     for (PendingIncrement increment; (increment = queue.poll()) != null; ) {
       queued.decrementAndGet();
       if (!increment.buffered() && increment.listener().abandoned()) {

@@ -21,4 +21,15 @@ public interface IncrementListener {
   default boolean abandoned() {
     return false;
   }
+
+  /** {@link #deadlineNanos()} of an increment whose caller sets no deadline. */
+  long NO_DEADLINE = Long.MAX_VALUE;
+
+  /**
+   * When the caller stops waiting, on the {@link System#nanoTime()} scale, or {@link #NO_DEADLINE}.
+   * A lingering flush never holds an increment past it.
+   */
+  default long deadlineNanos() {
+    return NO_DEADLINE;
+  }
 }

@@ -19,11 +19,14 @@ final class BatchIncrementResponder {
   private final ServerCallStreamObserver<BatchIncrementResponse> call;
   private final IncrementResult[] results;
   private final AtomicInteger outstanding;
+  private final long deadlineNanos;
 
-  BatchIncrementResponder(ServerCallStreamObserver<BatchIncrementResponse> call, int size) {
+  /** @param deadline the call's deadline, or null without one */
+  BatchIncrementResponder(ServerCallStreamObserver<BatchIncrementResponse> call, int size, io.grpc.Deadline deadline) {
     this.call = call;
     this.results = new IncrementResult[size];
     this.outstanding = new AtomicInteger(size);
+    this.deadlineNanos = UnaryIncrementResponder.deadlineNanos(deadline);
   }
 
   /** Resolves item {@code index} now with an error. */
@@ -59,6 +62,11 @@ final class BatchIncrementResponder {
       @Override
       public boolean abandoned() {
         return call.isCancelled();
+      }
+
+      @Override
+      public long deadlineNanos() {
+        return deadlineNanos;
       }
     };
   }

@@ -109,7 +109,7 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
       call.onCompleted();
       return;
     }
-    BatchIncrementResponder responder = new BatchIncrementResponder(call, items.size());
+    BatchIncrementResponder responder = new BatchIncrementResponder(call, items.size(), Context.current().getDeadline());
     List<PendingIncrement> accepted = new ArrayList<>(items.size());
     List<Integer> bufferedIndexes = new ArrayList<>();
     List<Integer> rejectedIndexes = new ArrayList<>();

@@ -10,12 +10,29 @@ final class UnaryIncrementResponder implements IncrementListener {
   private final ServerCallStreamObserver<IncrementResponse> call;
   private final long delta;
   private final Deadline deadline;
+  private final long deadlineNanos;
 
   /** @param deadline the call's deadline, or null without one */
   UnaryIncrementResponder(ServerCallStreamObserver<IncrementResponse> call, long delta, Deadline deadline) {
     this.call = call;
     this.delta = delta;
     this.deadline = deadline;
+    this.deadlineNanos = deadlineNanos(deadline);
+  }
+
+  /** A gRPC deadline on the {@link System#nanoTime()} scale (capped at a day: no overflow). */
+  static long deadlineNanos(Deadline deadline) {
+    if (deadline == null) {
+      return NO_DEADLINE;
+    }
+    long remaining = Math.min(deadline.timeRemaining(java.util.concurrent.TimeUnit.NANOSECONDS),
+        java.util.concurrent.TimeUnit.DAYS.toNanos(1));
+    return System.nanoTime() + remaining;
+  }
+
+  @Override
+  public long deadlineNanos() {
+    return deadlineNanos;
   }
 
   @Override

@@ -455,6 +455,46 @@ class SmartBatcherTest {
     assertThat(writer.calls.get(1).write.opCount()).isEqualTo(3);
   }
 
+  @Test
+  void aLingerNeverHoldsAnIncrementPastItsDeadline() {
+    ManualWriter writer = new ManualWriter();
+    SmartBatcher batcher = new SmartBatcher(writer,
+        new BatcherSettings(100, 100, Duration.ofSeconds(30), 1, 100, FAST_RETRY, FAST_RETRY, RESEND_FOR, WRITE_TIMEOUT));
+    batchers.add(batcher);
+    Recorder patient = new Recorder();
+    batcher.offer(durable("a", 1, patient));
+    writer.applyNext();
+    batcher.offer(durable("a", 1, patient));
+    assertThat(writer.calls).as("lingering: the last flush met the minimum").hasSize(1);
+
+    Recorder hurried = new Recorder();
+    hurried.deadlineNanos = System.nanoTime() + Duration.ofMillis(200).toNanos();
+    batcher.offer(durable("a", 1, hurried));
+
+    // Not the 30 s linger: the flush goes before the hurried call's deadline, with both queued.
+    Await.until("the flush before the deadline", Duration.ofSeconds(5), () -> writer.calls.size() == 2);
+    assertThat(writer.calls.get(1).atNanos()).isLessThan(hurried.deadlineNanos);
+    assertThat(writer.calls.get(1).write.opCount()).isEqualTo(2);
+  }
+
+  @Test
+  void aLingerStartedWithADeadlineQueuedEndsBeforeIt() {
+    ManualWriter writer = new ManualWriter();
+    SmartBatcher batcher = new SmartBatcher(writer,
+        new BatcherSettings(100, 100, Duration.ofSeconds(30), 1, 100, FAST_RETRY, FAST_RETRY, RESEND_FOR, WRITE_TIMEOUT));
+    batchers.add(batcher);
+    Recorder recorder = new Recorder();
+    batcher.offer(durable("a", 1, recorder));
+    Recorder hurried = new Recorder();
+    hurried.deadlineNanos = System.nanoTime() + Duration.ofMillis(300).toNanos();
+    // Queued while the first write is in flight: the linger starts when that write completes.
+    batcher.offer(durable("a", 1, hurried));
+    writer.applyNext();
+
+    Await.until("the flush before the deadline", Duration.ofSeconds(5), () -> writer.calls.size() == 2);
+    assertThat(writer.calls.get(1).atNanos()).isLessThan(hurried.deadlineNanos);
+  }
+
   private SmartBatcher batcher(IncrementWriter writer, int maxPending, int maxOps) {
     SmartBatcher batcher = new SmartBatcher(writer,
         new BatcherSettings(maxPending, maxOps, Duration.ZERO, 0, Integer.MAX_VALUE, FAST_RETRY, FAST_RETRY, RESEND_FOR, WRITE_TIMEOUT));
@@ -478,6 +518,7 @@ class SmartBatcherTest {
     final AtomicInteger overflows = new AtomicInteger();
     volatile int duplicates;
     volatile boolean abandoned;
+    volatile long deadlineNanos = IncrementListener.NO_DEADLINE;
 
     IncrementListener forCounter(String name) {
       return new IncrementListener() {
@@ -504,6 +545,11 @@ class SmartBatcherTest {
         @Override
         public boolean abandoned() {
           return abandoned;
+        }
+
+        @Override
+        public long deadlineNanos() {
+          return deadlineNanos;
         }
       };
     }
