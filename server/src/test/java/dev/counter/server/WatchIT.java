@@ -81,6 +81,43 @@ class WatchIT {
     }
   }
 
+  /**
+   * Messages are spaced by their send times: a read that Redis answers late (frozen for a moment
+   * here) does not make the next message follow sooner than min_interval after the previous one.
+   */
+  @Test
+  void messagesStayAtLeastMinIntervalApartWhenReadsAreSlow() throws Exception {
+    String name = TestNames.unique("spacing");
+    List<long[]> received = new CopyOnWriteArrayList<>();
+    Duration interval = Duration.ofMillis(200);
+    try (CounterClient.WatchHandle watch = viaA.watch(name, interval,
+        value -> received.add(new long[] {System.nanoTime(), value}), error -> { })) {
+      Await.until("the first value", Duration.ofSeconds(5), () -> !received.isEmpty());
+      long start = System.nanoTime();
+      int pauses = 0;
+      while (System.nanoTime() - start < Duration.ofMillis(2600).toNanos()) {
+        viaB.increment(name, 1);
+        long elapsed = System.nanoTime() - start;
+        if (pauses < 3 && elapsed > Duration.ofMillis(500 + 700L * pauses).toNanos()) {
+          pauses++;
+          redis.process().pause();
+          try {
+            // A read in flight now is answered ~120 ms late.
+            LockSupport.parkNanos(Duration.ofMillis(120 + 20L * pauses).toNanos());
+          } finally {
+            redis.process().resume();
+          }
+        }
+      }
+    }
+    assertThat(received.size()).as("messages during 2.6 s of changes").isGreaterThan(6);
+    for (int i = 1; i < received.size(); i++) {
+      Duration gap = Duration.ofNanos(received.get(i)[0] - received.get(i - 1)[0]);
+      // Sent >= 200 ms apart; received times may differ from send times by a few ms of scheduling.
+      assertThat(gap).as("gap before message %d of %d", i, received.size()).isGreaterThan(Duration.ofMillis(170));
+    }
+  }
+
   @Test
   void changesAreCoalescedToOneMessagePerInterval() throws Exception {
     String name = TestNames.unique("coalesce");

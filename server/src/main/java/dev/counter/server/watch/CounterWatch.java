@@ -15,6 +15,8 @@ final class CounterWatch {
   ScheduledFuture<?> poll;
   long pollIntervalNanos = Long.MAX_VALUE;
   boolean polling;
+  /** The value of the last completed read. */
+  long latestValue;
 
   CounterWatch(String name) {
     this.name = name;
@@ -35,8 +37,10 @@ final class CounterWatch {
     final long minIntervalNanos;
     boolean sentAny;
     long lastValue;
-    /** When the read whose value was last sent started. */
+    /** When the last message was sent. */
     long lastSentNanos;
+    /** A send is scheduled for when the interval since the last one is over. */
+    boolean deferred;
 
     Subscriber(Watcher watcher, Duration minInterval) {
       this.watcher = watcher;

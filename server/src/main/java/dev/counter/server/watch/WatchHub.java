@@ -125,13 +125,13 @@ public final class WatchHub implements AutoCloseable {
       return; // the previous read has not answered yet
     }
     watch.polling = true;
-    long readAt = System.nanoTime();
     store.get(watch.name).whenComplete((value, error) -> {
       try {
         thread.execute(() -> {
           watch.polling = false;
           if (error == null) {
-            deliver(watch, value, readAt);
+            watch.latestValue = value;
+            deliver(watch);
           }
         });
       } catch (RejectedExecutionException closedHub) {
@@ -141,28 +141,55 @@ public final class WatchHub implements AutoCloseable {
   }
 
   /**
-   * Sends {@code value}, read at {@code readAt}, to the subscribers it is new and due for. Due
-   * is measured between read times, not send times: reads start at least one interval apart,
-   * while their answers arrive with jitter, and a tick judged early by a fraction of a
-   * millisecond would delay the change by a whole interval.
+   * Sends the latest value to each subscriber it is new for. Messages to one subscriber are
+   * spaced by their send times, at least its {@code min_interval} apart; a change that arrives
+   * sooner is sent the moment the interval is over (not at the next poll, which could be almost
+   * a whole interval later), as the latest value then.
    */
-  private void deliver(CounterWatch watch, long value, long readAt) {
-    long now = readAt;
+  private void deliver(CounterWatch watch) {
+    long now = System.nanoTime();
     for (CounterWatch.Subscriber subscriber : watch.subscribers) {
-      boolean changed = !subscriber.sentAny || subscriber.lastValue != value;
-      boolean due = !subscriber.sentAny || now - subscriber.lastSentNanos >= subscriber.minIntervalNanos;
-      if (changed && due && subscriber.watcher.isReady()) {
-        try {
-          subscriber.watcher.send(value);
-        } catch (RuntimeException e) {
-          log.debug("a watcher went away while being sent a value", e);
-          continue;
-        }
-        subscriber.sentAny = true;
-        subscriber.lastValue = value;
-        subscriber.lastSentNanos = now;
+      if (subscriber.sentAny && subscriber.lastValue == watch.latestValue) {
+        continue;
       }
+      long wait = subscriber.sentAny ? subscriber.lastSentNanos + subscriber.minIntervalNanos - now : 0;
+      if (wait > 0) {
+        if (!subscriber.deferred) {
+          try {
+            thread.schedule(() -> sendDeferred(watch, subscriber), wait, TimeUnit.NANOSECONDS);
+            subscriber.deferred = true;
+          } catch (RejectedExecutionException closedHub) {
+            return;
+          }
+        }
+        continue;
+      }
+      send(subscriber, watch.latestValue, now);
     }
+  }
+
+  private void sendDeferred(CounterWatch watch, CounterWatch.Subscriber subscriber) {
+    subscriber.deferred = false;
+    if (watches.get(watch.name) == watch && watch.subscribers.contains(subscriber)
+        && subscriber.lastValue != watch.latestValue) {
+      send(subscriber, watch.latestValue, System.nanoTime());
+    }
+  }
+
+  private static void send(CounterWatch.Subscriber subscriber, long value, long now) {
+    // A watcher that cannot take a message now (flow control) gets the latest value at a later poll.
+    if (!subscriber.watcher.isReady()) {
+      return;
+    }
+    try {
+      subscriber.watcher.send(value);
+    } catch (RuntimeException e) {
+      log.debug("a watcher went away while being sent a value", e);
+      return;
+    }
+    subscriber.sentAny = true;
+    subscriber.lastValue = value;
+    subscriber.lastSentNanos = now;
   }
 
   /** Ends every watch (the node is draining); watchers are told to reconnect elsewhere. */
