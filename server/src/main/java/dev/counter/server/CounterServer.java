@@ -4,7 +4,10 @@ import static java.util.Objects.requireNonNull;
 
 import dev.counter.server.batching.SmartBatcher;
 import dev.counter.server.config.ServerConfig;
+import dev.counter.server.grpc.ErrorReason;
 import dev.counter.server.grpc.InFlightCalls;
+import dev.counter.server.grpc.OpenStreams;
+import dev.counter.server.grpc.ServiceError;
 import dev.counter.server.metrics.MetricsEndpoint;
 import dev.counter.server.metrics.ServerMetrics;
 import dev.counter.server.netty.SharedEventLoops;
@@ -32,21 +35,24 @@ public final class CounterServer {
   private final SmartBatcher batcher;
   private final StoreHealthMonitor health;
   private final InFlightCalls inFlight;
+  private final OpenStreams openStreams;
   private final WatchHub watches;
   private final SharedEventLoops eventLoops;
   private final MetricsEndpoint metricsEndpoint;
   private final Duration shutdownGrace;
   private boolean stopped;
+  private boolean clean;
 
   @Inject
   CounterServer(Server grpcServer, StoreLifecycle store, SmartBatcher batcher, StoreHealthMonitor health,
-      InFlightCalls inFlight, WatchHub watches, SharedEventLoops eventLoops, ServerMetrics metrics,
-      MetricsEndpoint metricsEndpoint, ServerConfig config) {
+      InFlightCalls inFlight, OpenStreams openStreams, WatchHub watches, SharedEventLoops eventLoops,
+      ServerMetrics metrics, MetricsEndpoint metricsEndpoint, ServerConfig config) {
     this.grpcServer = requireNonNull(grpcServer, "grpcServer is null");
     this.store = requireNonNull(store, "store is null");
     this.batcher = requireNonNull(batcher, "batcher is null");
     this.health = requireNonNull(health, "health is null");
     this.inFlight = requireNonNull(inFlight, "inFlight is null");
+    this.openStreams = requireNonNull(openStreams, "openStreams is null");
     this.watches = requireNonNull(watches, "watches is null");
     this.eventLoops = requireNonNull(eventLoops, "eventLoops is null");
     this.metricsEndpoint = requireNonNull(metricsEndpoint, "metricsEndpoint is null");
@@ -81,13 +87,20 @@ public final class CounterServer {
   }
 
   /**
-   * Drains and stops, within the configured grace period. Calls in flight get up to half of it,
-   * writing the remaining buffers what is left, minus a reserve for releasing the node id and
-   * closing connections. Idempotent.
+   * Drains and stops, within the configured grace period; idempotent. Returns true when the drain
+   * was clean: every call in flight ended by itself and every accepted increment was written.
+   *
+   * <p>Every call that reaches the node ends with a status: calls arriving after the drain began
+   * get UNAVAILABLE ({@code SERVER_DRAINING}) from the handlers, streams (Watch, health watches,
+   * reflection) are ended with the same status, and calls in flight finish; only then do the
+   * connections close, after the HTTP/2 GOAWAY exchange. Forcing them closed (which resets
+   * streams without a status) is the last resort, at half the grace period. The rest of the
+   * grace period writes what is still buffered, minus a reserve for releasing the node id and
+   * closing connections.
    */
-  public synchronized void stop() {
+  public synchronized boolean stop() {
     if (stopped) {
-      return;
+      return clean;
     }
     stopped = true;
     long start = System.nanoTime();
@@ -96,18 +109,20 @@ public final class CounterServer {
     long callsDeadline = start + (shutdownGrace.toNanos() - closeReserve) / 2;
     log.info("draining: health NOT_SERVING, refusing new calls, finishing calls in flight (grace {})", shutdownGrace);
     health.startDraining();
-    // Watch streams end at once with UNAVAILABLE, so their clients reconnect to another node.
-    watches.close();
     grpcServer.shutdown();
+    ServiceError draining = ServiceError.of(ErrorReason.SERVER_DRAINING,
+        "the server is shutting down; retry on another node");
+    watches.close();
+    openStreams.drain(draining);
+    boolean callsFinished = false;
+    long lost = -1;
     try {
-      // Counter calls in flight finish while the batcher keeps flushing. Long-lived streams
-      // (health watches) are then cancelled rather than allowed to hold the drain, and whatever
-      // is still buffered is written.
-      if (!inFlight.awaitIdle(Duration.ofNanos(remainingNanos(callsDeadline)))) {
-        log.warn("{} calls still in flight at the end of the grace period are cancelled", inFlight.count());
+      callsFinished = grpcServer.awaitTermination(remainingNanos(callsDeadline), TimeUnit.NANOSECONDS);
+      if (!callsFinished) {
+        log.warn("{} calls still in flight at half the grace period are cut", inFlight.count());
+        grpcServer.shutdownNow();
       }
-      grpcServer.shutdownNow();
-      long lost = batcher.drain(Duration.ofNanos(remainingNanos(deadline)));
+      lost = batcher.drain(Duration.ofNanos(remainingNanos(deadline)));
       if (lost == 0) {
         log.info("every accepted increment is written");
       }
@@ -122,6 +137,8 @@ public final class CounterServer {
       metricsEndpoint.close();
       log.info("stopped");
     }
+    clean = callsFinished && lost == 0;
+    return clean;
   }
 
   /** Blocks until the gRPC server has terminated. */

@@ -246,7 +246,8 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
       return ServiceError.of(ErrorReason.SERVER_DRAINING, "the server is shutting down; retry on another node");
     }
     if (needsStore && !serving.storeAvailable()) {
-      return ServiceError.of(ErrorReason.STORE_UNAVAILABLE, "Redis is not answering; nothing was applied");
+      return ServiceError.of(ErrorReason.STORE_UNAVAILABLE,
+          "this node cannot reach Redis (or is still starting); nothing was applied: retry");
     }
     return null;
   }

@@ -26,13 +26,14 @@ public final class GrpcModule extends AbstractModule {
   protected void configure() {
     bind(CounterGrpcService.class).in(Singleton.class);
     bind(InFlightCalls.class).in(Singleton.class);
+    bind(OpenStreams.class).in(Singleton.class);
   }
 
   @Provides
   @Singleton
   @SuppressWarnings("deprecation") // ProtoReflectionService serves v1alpha, which grpcurl and older tools still use
   Server server(ServerConfig config, CounterGrpcService service, HealthStatusManager health, InFlightCalls inFlight,
-      CallMetricsInterceptor callMetrics, SharedEventLoops eventLoops) {
+      OpenStreams openStreams, CallMetricsInterceptor callMetrics, SharedEventLoops eventLoops) {
     ServerCredentials credentials = credentials(config);
     NettyServerBuilder builder = config.host()
         .map(host -> NettyServerBuilder.forAddress(new InetSocketAddress(host, config.port()), credentials))
@@ -51,6 +52,8 @@ public final class GrpcModule extends AbstractModule {
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance())
+        // Every service's streams, so that a drain ends them with a status (see CounterServer#stop).
+        .intercept(openStreams)
         // Limits against abuse (README, "Limits"): message and header sizes, streams per
         // connection, and keepalive: clients pinging more often than every 10 s get GOAWAY
         // (ENHANCE_YOUR_CALM); the server pings idle clients every 60 s and drops dead ones.

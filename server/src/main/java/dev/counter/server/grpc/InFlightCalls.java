@@ -6,20 +6,14 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Counts the unary counter-service calls in flight, so a drain can wait for them and then cancel
- * the long-lived streams that would otherwise hold shutdown for the whole grace period (Watch
- * streams, health watches, reflection sessions). Thread-safe.
+ * Counts the unary counter-service calls in flight (a gauge, and the drain's report of calls it
+ * had to cut). Thread-safe.
  */
 public final class InFlightCalls implements ServerInterceptor {
   private final AtomicInteger inFlight = new AtomicInteger();
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition idle = lock.newCondition();
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
@@ -66,35 +60,11 @@ public final class InFlightCalls implements ServerInterceptor {
   }
 
   private void finished() {
-    if (inFlight.decrementAndGet() == 0) {
-      lock.lock();
-      try {
-        idle.signalAll();
-      } finally {
-        lock.unlock();
-      }
-    }
+    inFlight.decrementAndGet();
   }
 
   /** Calls currently in flight. */
   public int count() {
     return inFlight.get();
-  }
-
-  /** Waits until no call is in flight, at most {@code timeout}; returns true when idle. */
-  public boolean awaitIdle(Duration timeout) throws InterruptedException {
-    long nanos = timeout.toNanos();
-    lock.lock();
-    try {
-      while (inFlight.get() > 0) {
-        if (nanos <= 0) {
-          return false;
-        }
-        nanos = idle.awaitNanos(nanos);
-      }
-      return true;
-    } finally {
-      lock.unlock();
-    }
   }
 }

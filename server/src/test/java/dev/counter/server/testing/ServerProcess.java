@@ -27,12 +27,16 @@ public final class ServerProcess implements AutoCloseable {
   private final int port;
   private final int metricsPort;
   private final Path log;
+  private final Path logDir;
+  private final List<String> args;
 
-  private ServerProcess(Process process, int port, int metricsPort, Path log) {
+  private ServerProcess(Process process, int port, int metricsPort, Path log, Path logDir, List<String> args) {
     this.process = process;
     this.port = port;
     this.metricsPort = metricsPort;
     this.log = log;
+    this.logDir = logDir;
+    this.args = args;
   }
 
   /**
@@ -50,26 +54,55 @@ public final class ServerProcess implements AutoCloseable {
       if (metricsPort == port) {
         continue;
       }
-      Path log = Files.createTempFile(logDir, "server-" + port + "-", ".log");
-      List<String> command = new ArrayList<>(List.of(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-          "-XX:+ExitOnOutOfMemoryError", "-jar", JAR.toAbsolutePath().toString(), "--port", Integer.toString(port),
-          "--metrics-port", Integer.toString(metricsPort), "--host", "127.0.0.1", "--health-interval", "250ms"));
-      command.addAll(List.of(args));
-      Process process = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-      ServerProcess server = new ServerProcess(process, port, metricsPort, log);
       try {
-        server.awaitServing(Duration.ofSeconds(60));
-        return server;
-      } catch (IllegalStateException e) {
-        server.close();
+        return launch(logDir, port, metricsPort, List.of(args));
+      } catch (AddressInUse e) {
         // Another process took a port between picking and binding it: pick again.
-        if (attempt < 3 && Files.readString(log).contains("Address already in use")) {
-          continue;
+        if (attempt >= 3) {
+          throw e;
         }
-        throw e;
       }
+    }
+  }
+
+  /**
+   * A new process of this node on the same ports with the same arguments, as an orchestrator
+   * restarts a container (this one must have exited).
+   */
+  public ServerProcess restart() throws IOException {
+    if (process.isAlive()) {
+      throw new IllegalStateException("still running: " + pid());
+    }
+    return launch(logDir, port, metricsPort, args);
+  }
+
+  private static ServerProcess launch(Path logDir, int port, int metricsPort, List<String> args) throws IOException {
+    Path log = Files.createTempFile(logDir, "server-" + port + "-", ".log");
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+        "-XX:+ExitOnOutOfMemoryError", "-jar", JAR.toAbsolutePath().toString(), "--port", Integer.toString(port),
+        "--metrics-port", Integer.toString(metricsPort), "--host", "127.0.0.1", "--health-interval", "250ms"));
+    command.addAll(args);
+    Process process = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    ServerProcess server = new ServerProcess(process, port, metricsPort, log, logDir, List.copyOf(args));
+    try {
+      server.awaitServing(Duration.ofSeconds(60));
+      return server;
+    } catch (IllegalStateException e) {
+      server.close();
+      if (Files.readString(log).contains("Address already in use")) {
+        throw new AddressInUse(e);
+      }
+      throw e;
+    }
+  }
+
+  private static final class AddressInUse extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    AddressInUse(IllegalStateException cause) {
+      super(cause.getMessage(), cause);
     }
   }
 
