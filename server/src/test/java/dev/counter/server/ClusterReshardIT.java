@@ -51,9 +51,10 @@ class ClusterReshardIT {
     ExecutorService writers = Executors.newFixedThreadPool(WRITERS);
     SlotMigration migration = new SlotMigration(redis.cluster().nodes().subList(0, 3), Duration.ofMillis(15));
     try {
-      for (int i = 0; i < 2; i++) {
-        nodes.add(TestServer.start(null, "--redis-cluster", redis.seeds(), "--redis-timeout", "2s"));
-      }
+      // The second node waits for a replica (--replica-acks): its writes take their own path to each master.
+      nodes.add(TestServer.start(null, "--redis-cluster", redis.seeds(), "--redis-timeout", "2s"));
+      nodes.add(TestServer.start(null, "--redis-cluster", redis.seeds(), "--redis-timeout", "2s", "--replica-acks", "1",
+          "--replica-ack-timeout", "1s"));
       String targets = nodes.get(0).target() + "," + nodes.get(1).target();
       String prefix = TestNames.unique("reshard") + "-";
       AtomicLongArray acknowledged = new AtomicLongArray(COUNTERS);

@@ -41,16 +41,25 @@ final class ClusterRedisGateway implements RedisGateway {
   private final RedisClusterClient client;
   private final ScheduledExecutorService maintenance;
   private final Duration connectTimeout;
+  private final boolean separateWriteConnection;
   private final Map<String, Integer> laneByMaster = new ConcurrentHashMap<>();
   private final AtomicInteger nextLane = new AtomicInteger();
   private volatile StatefulRedisClusterConnection<String, String> connection;
+  /** Writes followed by WAIT go over this connection's node connections; else the main one's. */
+  private volatile StatefulRedisClusterConnection<String, String> writeConnection;
   private volatile reactor.core.Disposable topologyListener;
   private volatile boolean closed;
 
-  ClusterRedisGateway(RedisClusterClient client, ScheduledExecutorService maintenance, Duration connectTimeout) {
+  /**
+   * @param separateWriteConnection true when writes are followed by WAIT, which blocks the
+   *     connection it is sent on until replicas acknowledge
+   */
+  ClusterRedisGateway(RedisClusterClient client, ScheduledExecutorService maintenance, Duration connectTimeout,
+      boolean separateWriteConnection) {
     this.client = requireNonNull(client, "client is null");
     this.maintenance = requireNonNull(maintenance, "maintenance is null");
     this.connectTimeout = requireNonNull(connectTimeout, "connectTimeout is null");
+    this.separateWriteConnection = separateWriteConnection;
   }
 
   @Override
@@ -64,14 +73,28 @@ final class ClusterRedisGateway implements RedisGateway {
     }
     try {
       StatefulRedisClusterConnection<String, String> connected = client.connect(StringCodec.UTF8);
+      StatefulRedisClusterConnection<String, String> writes;
+      try {
+        writes = separateWriteConnection ? client.connect(StringCodec.UTF8) : connected;
+      } catch (RuntimeException e) {
+        connected.close();
+        throw e;
+      }
       topologyListener = client.getResources().eventBus().get()
           .filter(event -> event instanceof io.lettuce.core.cluster.event.ClusterTopologyChangedEvent)
-          .subscribe(event -> connectToMasters(connected));
+          .subscribe(event -> {
+            connectToMasters(connected);
+            if (writes != connected) {
+              connectToMasters(writes);
+            }
+          });
       try {
-        connectToMasters(connected).get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        CompletableFuture.allOf(connectToMasters(connected), connectToMasters(writes))
+            .get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         log.warn("not every Redis Cluster master is reachable yet: {}", e.toString());
       }
+      writeConnection = writes;
       connection = connected;
       log.info("connected to Redis Cluster ({} masters)", connected.getPartitions().stream()
           .filter(node -> node.is(RedisClusterNode.NodeFlag.UPSTREAM)).count());
@@ -157,9 +180,26 @@ final class ClusterRedisGateway implements RedisGateway {
       refreshTopology();
       return CompletableFuture.failedFuture(new StoreUnavailableException("no master serves slot " + slot));
     }
-    // By host and port: the same connection slot routing uses, already open.
-    return current.getConnectionAsync(master.getUri().getHost(), master.getUri().getPort())
+    // By host and port: the connection slot routing uses, already open.
+    return writeConnection.getConnectionAsync(master.getUri().getHost(), master.getUri().getPort())
         .thenApply(node -> new WriteTarget(master.getNodeId(), node.async()));
+  }
+
+  @Override
+  public CompletionStage<WriteTarget> writeTargetAt(String hostAndPort) {
+    StatefulRedisClusterConnection<String, String> writes = writeConnection;
+    int colon = hostAndPort.lastIndexOf(':');
+    if (writes == null || colon < 0) {
+      return CompletableFuture.failedFuture(new StoreUnavailableException("cannot write to " + hostAndPort));
+    }
+    String host = hostAndPort.substring(0, colon);
+    int port;
+    try {
+      port = Integer.parseInt(hostAndPort.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      return CompletableFuture.failedFuture(new StoreUnavailableException("cannot write to " + hostAndPort));
+    }
+    return writes.getConnectionAsync(host, port).thenApply(node -> new WriteTarget(hostAndPort, node.async()));
   }
 
   @Override
@@ -186,6 +226,10 @@ final class ClusterRedisGateway implements RedisGateway {
       listener.dispose();
     }
     StatefulRedisClusterConnection<String, String> current = connection;
+    StatefulRedisClusterConnection<String, String> writes = writeConnection;
+    if (writes != null && writes != current) {
+      writes.close();
+    }
     if (current != null) {
       current.close();
     }

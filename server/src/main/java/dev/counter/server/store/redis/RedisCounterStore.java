@@ -29,17 +29,16 @@ import java.util.function.Supplier;
  * The {@link CounterStore} on Redis (layout in {@link CounterKeys}): one hash per counter with a
  * field per node; writes run {@code flush.lua}, reads sum {@code HVALS} exactly in Java.
  *
- * <p>With {@code replicaAcks > 0} the writes of a flush go to the connection of each slot's
- * master and, once they completed, one {@code WAIT replicaAcks timeout} on that same connection
- * must confirm them before any of them is reported applied.
+ * <p>With {@code replicaAcks > 0}, flushes and resets go through a {@link ReplicaAckedWriter}: on
+ * each slot's master, and reported only once {@code WAIT} confirmed them.
  */
 public final class RedisCounterStore implements CounterStore {
   private final RedisGateway redis;
   private final CounterKeys keys;
   private final NodeIdentity node;
   private final long windowMillis;
-  private final int replicaAcks;
-  private final long replicaAckTimeoutMillis;
+  /** Null unless writes wait for replicas (--replica-acks). */
+  private final ReplicaAckedWriter replicaWriter;
   private final LuaScript flushScript = LuaScript.load("flush");
   private final LuaScript resetScript = LuaScript.load("reset");
 
@@ -49,8 +48,7 @@ public final class RedisCounterStore implements CounterStore {
     this.keys = requireNonNull(keys, "keys is null");
     this.node = requireNonNull(node, "node is null");
     this.windowMillis = idempotencyWindow.toMillis();
-    this.replicaAcks = replicaAcks;
-    this.replicaAckTimeoutMillis = replicaAckTimeout.toMillis();
+    this.replicaWriter = replicaAcks > 0 ? new ReplicaAckedWriter(redis, replicaAcks, replicaAckTimeout.toMillis()) : null;
   }
 
   @Override
@@ -74,8 +72,14 @@ public final class RedisCounterStore implements CounterStore {
 
   @Override
   public List<CompletableFuture<WriteResult>> write(List<IncrementWrite> writes) {
-    if (replicaAcks > 0) {
-      return writeAndWait(writes);
+    if (replicaWriter != null) {
+      List<Integer> slots = new ArrayList<>(writes.size());
+      List<ReplicaAckedWriter.Call<WriteResult>> calls = new ArrayList<>(writes.size());
+      for (IncrementWrite write : writes) {
+        slots.add(groupOf(write.counters().get(0).name()));
+        calls.add(commands -> call(() -> writeOn(commands, write)));
+      }
+      return replicaWriter.run(slots, calls);
     }
     List<CompletableFuture<WriteResult>> results = new ArrayList<>(writes.size());
     for (IncrementWrite write : writes) {
@@ -83,86 +87,6 @@ public final class RedisCounterStore implements CounterStore {
       results.add(call(() -> writeOn(redis.async(), write)).toCompletableFuture());
     }
     return results;
-  }
-
-  /** Sends each slot's writes to its master, then WAITs once per master for the replicas. */
-  private List<CompletableFuture<WriteResult>> writeAndWait(List<IncrementWrite> writes) {
-    List<CompletableFuture<WriteResult>> results = new ArrayList<>(writes.size());
-    Map<Integer, List<Integer>> indexesBySlot = new LinkedHashMap<>();
-    for (int i = 0; i < writes.size(); i++) {
-      results.add(new CompletableFuture<>());
-      indexesBySlot.computeIfAbsent(groupOf(writes.get(i).counters().get(0).name()), slot -> new ArrayList<>()).add(i);
-    }
-    List<List<Integer>> slotIndexes = new ArrayList<>(indexesBySlot.values());
-    List<CompletableFuture<RedisGateway.WriteTarget>> targets = new ArrayList<>(slotIndexes.size());
-    indexesBySlot.keySet().forEach(slot -> targets.add(redis.writeTarget(slot).toCompletableFuture()));
-    CompletableFuture.allOf(targets.toArray(CompletableFuture<?>[]::new)).whenComplete((ignored, unused) ->
-        completingAll(results, () -> {
-          // Several slots usually share a master: one WAIT per master covers all of them.
-          Map<String, RedisGateway.WriteTarget> targetById = new LinkedHashMap<>();
-          Map<String, List<Integer>> indexesById = new LinkedHashMap<>();
-          for (int t = 0; t < targets.size(); t++) {
-            Throwable error = failure(targets.get(t));
-            if (error != null) {
-              slotIndexes.get(t).forEach(i -> results.get(i).completeExceptionally(error));
-              continue;
-            }
-            RedisGateway.WriteTarget target = targets.get(t).join();
-            targetById.putIfAbsent(target.id(), target);
-            indexesById.computeIfAbsent(target.id(), id -> new ArrayList<>()).addAll(slotIndexes.get(t));
-          }
-          indexesById.forEach((id, indexes) -> writeAndWaitOn(targetById.get(id), writes, indexes, results));
-        }));
-    return results;
-  }
-
-  /** Runs {@code body}; if it throws, every result it left incomplete fails instead of hanging. */
-  private static void completingAll(List<CompletableFuture<WriteResult>> results, Runnable body) {
-    try {
-      body.run();
-    } catch (RuntimeException e) {
-      Throwable error = RedisErrors.classify(e);
-      results.forEach(result -> result.completeExceptionally(error));
-    }
-  }
-
-  /** The classified failure of a completed future, or null when it succeeded. */
-  private static Throwable failure(CompletableFuture<?> future) {
-    return future.isCompletedExceptionally() ? RedisErrors.classify(future.handle((value, e) -> e).join()) : null;
-  }
-
-  private void writeAndWaitOn(RedisGateway.WriteTarget target, List<IncrementWrite> writes, List<Integer> indexes,
-      List<CompletableFuture<WriteResult>> results) {
-    List<CompletableFuture<WriteResult>> applied = new ArrayList<>(indexes.size());
-    for (int i : indexes) {
-      applied.add(call(() -> writeOn(target.commands(), writes.get(i))).toCompletableFuture());
-    }
-    // WAIT only after every script completed (a NOSCRIPT retry included), on the same connection,
-    // so that it covers all of them.
-    CompletableFuture.allOf(applied.toArray(CompletableFuture<?>[]::new))
-        .handle((ignored, error) -> null)
-        .thenCompose(ignored -> call(() -> target.commands().waitForReplication(replicaAcks, replicaAckTimeoutMillis)))
-        .whenComplete((acknowledged, waitError) -> completingAll(results, () -> {
-          Throwable failure = waitError != null ? RedisErrors.classify(waitError)
-              : acknowledged < replicaAcks ? new StoreUnavailableException("only " + acknowledged + " of "
-                  + replicaAcks + " replicas acknowledged the write within " + replicaAckTimeoutMillis + " ms; it was "
-                  + "applied on the master but a failover could lose it") : null;
-          for (int k = 0; k < indexes.size(); k++) {
-            CompletableFuture<WriteResult> result = results.get(indexes.get(k));
-            CompletableFuture<WriteResult> script = applied.get(k);
-            Throwable scriptFailure = failure(script);
-            if (scriptFailure != null) {
-              result.completeExceptionally(scriptFailure);
-            } else if (failure != null) {
-              result.completeExceptionally(failure);
-            } else {
-              result.complete(script.join());
-            }
-          }
-          if (failure != null) {
-            redis.refreshTopology();
-          }
-        }));
   }
 
   private CompletionStage<WriteResult> writeOn(RedisClusterAsyncCommands<String, String> commands,
@@ -234,9 +158,17 @@ public final class RedisCounterStore implements CounterStore {
 
   @Override
   public CompletionStage<Long> reset(String name) {
-    return call(() -> resetScript.<List<Object>>run(redis.async(), ScriptOutputType.MULTI,
-            new String[] {keys.counter(name)})
-        .thenApply(RedisCounterStore::sumOf));
+    if (replicaWriter != null) {
+      // Like an increment, an acknowledged reset must survive a failover.
+      return replicaWriter.run(List.of(groupOf(name)), List.<ReplicaAckedWriter.Call<Long>>of(
+          commands -> call(() -> resetOn(commands, name)))).get(0);
+    }
+    return call(() -> resetOn(redis.async(), name));
+  }
+
+  private CompletionStage<Long> resetOn(RedisClusterAsyncCommands<String, String> commands, String name) {
+    return resetScript.<List<Object>>run(commands, ScriptOutputType.MULTI, new String[] {keys.counter(name)})
+        .thenApply(RedisCounterStore::sumOf);
   }
 
   /** Runs {@code operation}, turning both thrown and asynchronous Lettuce failures into store failures. */

@@ -44,9 +44,16 @@ public interface RedisGateway extends AutoCloseable {
   /**
    * The connection that takes the writes of {@code slot} and on which WAIT then covers them: the
    * slot's current master on a cluster. Every command of one write and its WAIT must go to the
-   * same target.
+   * same target. With writes that wait for replicas these are connections of their own, so a
+   * blocking WAIT never holds back reads, lease renewals or Watch polls.
    */
   CompletionStage<WriteTarget> writeTarget(int slot);
+
+  /**
+   * The write connection to the node at {@code hostAndPort} (as a MOVED reply names it), for a
+   * write to follow its slot to a new master. Fails standalone, where nothing moves.
+   */
+  CompletionStage<WriteTarget> writeTargetAt(String hostAndPort);
 
   /** Asks for a fresh cluster topology (after a redirect or a failed write); no-op standalone. */
   void refreshTopology();

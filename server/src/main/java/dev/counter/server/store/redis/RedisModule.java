@@ -130,7 +130,7 @@ public final class RedisModule extends AbstractModule {
   RedisGateway gateway(AbstractRedisClient client, ServerConfig config, Optional<DevRedisServer> devRedis,
       @Maintenance ScheduledExecutorService maintenance) {
     if (client instanceof RedisClusterClient cluster) {
-      return new ClusterRedisGateway(cluster, maintenance, config.redisTimeout());
+      return new ClusterRedisGateway(cluster, maintenance, config.redisTimeout(), config.replicaAcks() > 0);
     }
     return new StandaloneRedisGateway((RedisClient) client, standaloneUri(config, devRedis), maintenance,
         config.replicaAcks() > 0);

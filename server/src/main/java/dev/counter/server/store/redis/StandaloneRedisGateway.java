@@ -121,6 +121,12 @@ final class StandaloneRedisGateway implements RedisGateway {
   }
 
   @Override
+  public CompletionStage<WriteTarget> writeTargetAt(String hostAndPort) {
+    return CompletableFuture.failedFuture(new StoreUnavailableException(
+        "a standalone Redis redirected a write to " + hostAndPort + "; is --redis pointing at a cluster node?"));
+  }
+
+  @Override
   public void refreshTopology() {}
 
   @Override
