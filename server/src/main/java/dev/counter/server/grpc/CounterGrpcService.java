@@ -247,7 +247,7 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
     }
     if (needsStore && !serving.storeAvailable()) {
       return ServiceError.of(ErrorReason.STORE_UNAVAILABLE,
-          "this node cannot reach Redis (or is still starting); nothing was applied: retry");
+          serving.storeProblem() + "; nothing was applied: retry, on another node if need be");
     }
     return null;
   }

@@ -29,6 +29,8 @@ public final class StoreHealthMonitor implements ServingState, AutoCloseable {
   private final Duration timeout;
   private volatile boolean available;
   private volatile boolean draining;
+  /** Why the store is not usable, from the last probe; null when it is. */
+  private volatile String problem = "this node is starting";
 
   /** @param scheduler owned by the monitor from now on; {@link #close} shuts it down */
   public StoreHealthMonitor(StoreProbe probe, HealthStatusManager health, ScheduledExecutorService scheduler,
@@ -57,22 +59,27 @@ public final class StoreHealthMonitor implements ServingState, AutoCloseable {
     if (draining) {
       return;
     }
-    boolean ok;
+    String problem;
     try {
-      ok = probe.probe().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      problem = probe.probe().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS).orElse(null);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return;
     } catch (Exception e) {
-      ok = false;
+      problem = "Redis is not answering";
     }
-    if (ok != available && !draining) {
+    boolean ok = problem == null;
+    String previous = this.problem;
+    this.problem = problem;
+    if ((ok != available || (problem != null && !problem.equals(previous))) && !draining) {
       available = ok;
       report(ok ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
       if (ok) {
         log.info("Redis is answering: health SERVING");
+      } else if (problem.startsWith("Redis runs maxmemory-policy")) {
+        log.error("{}: health NOT_SERVING, calls that need Redis get UNAVAILABLE", problem);
       } else {
-        log.warn("Redis is not answering: health NOT_SERVING, durable calls get UNAVAILABLE");
+        log.warn("{}: health NOT_SERVING, calls that need Redis get UNAVAILABLE", problem);
       }
     }
     Duration next = ok ? interval : (interval.compareTo(RECOVERY_INTERVAL) < 0 ? interval : RECOVERY_INTERVAL);
@@ -101,6 +108,12 @@ public final class StoreHealthMonitor implements ServingState, AutoCloseable {
   @Override
   public boolean storeAvailable() {
     return available;
+  }
+
+  @Override
+  public String storeProblem() {
+    String current = problem;
+    return current == null ? "Redis is not answering" : current;
   }
 
   @Override

@@ -44,6 +44,13 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
     return new RedisServerExtension(List.of("--save", "", "--appendonly", "yes", "--appendfsync", "always"));
   }
 
+  /** A Redis without persistence, with more configuration ({@code --name value} pairs). */
+  public static RedisServerExtension with(String... config) {
+    List<String> args = new java.util.ArrayList<>(List.of("--save", "", "--appendonly", "no"));
+    args.addAll(List.of(config));
+    return new RedisServerExtension(args);
+  }
+
   /** The redis-server binary tests use. */
   public static Path binary() {
     return RedisBinary.locate(Optional.ofNullable(System.getenv("REDIS_SERVER")));

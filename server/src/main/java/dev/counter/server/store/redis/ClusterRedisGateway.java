@@ -210,6 +210,25 @@ final class ClusterRedisGateway implements RedisGateway {
   }
 
   @Override
+  public CompletionStage<List<String>> infoOfMasters(String section) {
+    StatefulRedisClusterConnection<String, String> current;
+    try {
+      current = require();
+    } catch (StoreUnavailableException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    List<CompletableFuture<String>> infos = new ArrayList<>();
+    for (RedisClusterNode node : current.getPartitions()) {
+      if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.is(RedisClusterNode.NodeFlag.FAIL)) {
+        infos.add(current.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort())
+            .thenCompose(connection -> connection.async().info(section)).toCompletableFuture());
+      }
+    }
+    return CompletableFuture.allOf(infos.toArray(CompletableFuture<?>[]::new))
+        .thenApply(ignored -> infos.stream().map(CompletableFuture::join).toList());
+  }
+
+  @Override
   public CompletionStage<Boolean> clusterHealthy() {
     try {
       return require().async().clusterInfo().thenApply(info -> info.contains("cluster_state:ok"));

@@ -58,6 +58,9 @@ public interface RedisGateway extends AutoCloseable {
   /** Asks for a fresh cluster topology (after a redirect or a failed write); no-op standalone. */
   void refreshTopology();
 
+  /** {@code INFO section} of the standalone server, or of every master of a cluster. */
+  CompletionStage<List<String>> infoOfMasters(String section);
+
   /** Extra readiness beyond PING: on a cluster, {@code cluster_state:ok}. */
   CompletionStage<Boolean> clusterHealthy();
 

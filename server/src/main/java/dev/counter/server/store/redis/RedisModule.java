@@ -5,6 +5,7 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import dev.counter.server.config.ServerConfig;
 import dev.counter.server.devredis.DevRedisServer;
+import dev.counter.server.metrics.ServerMetrics;
 import dev.counter.server.netty.SharedEventLoops;
 import dev.counter.server.store.CounterStore;
 import dev.counter.server.store.IncrementWriter;
@@ -166,7 +167,10 @@ public final class RedisModule extends AbstractModule {
 
   @Provides
   @Singleton
-  StoreProbe probe(RedisGateway gateway, NodeIdentity node) {
-    return new RedisProbe(gateway, node);
+  StoreProbe probe(RedisGateway gateway, NodeIdentity node, ServerMetrics metrics) {
+    RedisProbe probe = new RedisProbe(gateway, node);
+    metrics.gauge("counter_redis_eviction_safe", "1 when every Redis master runs maxmemory-policy noeviction, 0 when "
+        + "one does not (the node then serves no calls), -1 until known", probe::evictionSafe);
+    return probe;
   }
 }
