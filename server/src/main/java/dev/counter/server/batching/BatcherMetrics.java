@@ -19,6 +19,8 @@ public interface BatcherMetrics {
     DUPLICATE,
     /** Rejected: the counter would leave the int64 range. */
     OUT_OF_RANGE,
+    /** Decided and not applied: denied by its limits, or a dry run. */
+    NOT_APPLIED,
     /** Its write failed; the durable caller got an error. */
     FAILED,
     /** Its caller went away (cancelled, deadline) before it was sent: never applied. */

@@ -2,6 +2,7 @@ package dev.counter.server.batching;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.counter.server.store.Decided;
 import dev.counter.server.store.IncrementWriter;
 import dev.counter.server.store.StoreUnavailableException;
 import dev.counter.server.store.WriteResult;
@@ -206,9 +207,20 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
     }
     int applied = 0;
     int duplicates = 0;
+    int notApplied = 0;
     for (int i = 0; i < increments.size(); i++) {
       IncrementListener listener = increments.get(i).listener();
       try {
+        Decided decided = result.decided(i);
+        if (decided != null) {
+          switch (result.outcome(i)) {
+            case APPLIED -> applied++;
+            case DUPLICATE -> duplicates++;
+            default -> notApplied++;
+          }
+          listener.decided(decided, result.outcome(i) == WriteResult.Outcome.DUPLICATE);
+          continue;
+        }
         switch (result.outcome(i)) {
           case APPLIED -> {
             applied++;
@@ -219,6 +231,11 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
             listener.applied(result.value(i), true);
           }
           case OUT_OF_RANGE -> listener.outOfRange();
+          // Without details only from a store that does not know policies; reported as the value.
+          case NOT_APPLIED -> {
+            notApplied++;
+            listener.applied(result.value(i), false);
+          }
           // Only resends of buffered increments can see this; their callers had their answer.
           case ALREADY_APPLIED -> {
             duplicates++;
@@ -231,7 +248,8 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
     }
     metrics.resolved(BatcherMetrics.Resolution.APPLIED, applied);
     metrics.resolved(BatcherMetrics.Resolution.DUPLICATE, duplicates);
-    metrics.resolved(BatcherMetrics.Resolution.OUT_OF_RANGE, increments.size() - applied - duplicates);
+    metrics.resolved(BatcherMetrics.Resolution.NOT_APPLIED, notApplied);
+    metrics.resolved(BatcherMetrics.Resolution.OUT_OF_RANGE, increments.size() - applied - duplicates - notApplied);
     budget.release(increments.size());
     return null;
   }

@@ -1,6 +1,7 @@
 package dev.counter.server.grpc;
 
 import dev.counter.server.batching.IncrementListener;
+import dev.counter.server.store.Decided;
 import dev.counter.v1.BatchIncrementResponse;
 import dev.counter.v1.IncrementResponse;
 import dev.counter.v1.IncrementResult;
@@ -44,9 +45,12 @@ final class BatchIncrementResponder {
     return new IncrementListener() {
       @Override
       public void applied(long value, boolean duplicate) {
-        resolve(index, IncrementResult.newBuilder()
-            .setResponse(IncrementResponse.newBuilder().setValue(value).setDuplicate(duplicate))
-            .build());
+        resolve(index, IncrementResult.newBuilder().setResponse(IncrementResponses.plain(value, duplicate)).build());
+      }
+
+      @Override
+      public void decided(Decided decided, boolean duplicate) {
+        resolve(index, IncrementResult.newBuilder().setResponse(IncrementResponses.of(decided, duplicate)).build());
       }
 
       @Override

@@ -68,6 +68,11 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
     ServerCallStreamObserver<IncrementResponse> call = (ServerCallStreamObserver<IncrementResponse>) responseObserver;
     boolean buffered = RequestValidator.isBuffered(request);
     ServiceError error = RequestValidator.checkIncrement(request, "");
+    PolicyRequests.Parsed policy = null;
+    if (error == null) {
+      policy = PolicyRequests.parse(request, "");
+      error = policy.error();
+    }
     if (error == null) {
       error = refusal(!buffered);
     }
@@ -77,7 +82,7 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
     }
     PendingIncrement increment = new PendingIncrement(request.getName(), request.getDelta(), request.getRequestId(),
         buffered, buffered ? BufferedIncrementListener.INSTANCE
-            : new UnaryIncrementResponder(call, request.getDelta(), Context.current().getDeadline()));
+            : new UnaryIncrementResponder(call, request.getDelta(), Context.current().getDeadline()), policy.policy());
     Admission admission = batcher.offer(increment);
     if (admission != Admission.ACCEPTED) {
       call.onError(admissionError(admission).toException());
@@ -116,7 +121,13 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
     List<ServiceError> rejections = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
       IncrementRequest item = items.get(i);
-      ServiceError itemError = RequestValidator.checkIncrement(item, "items[" + i + "].");
+      String prefix = "items[" + i + "].";
+      ServiceError itemError = RequestValidator.checkIncrement(item, prefix);
+      PolicyRequests.Parsed policy = null;
+      if (itemError == null) {
+        policy = PolicyRequests.parse(item, prefix);
+        itemError = policy.error();
+      }
       if (itemError != null) {
         rejectedIndexes.add(i);
         rejections.add(itemError);
@@ -124,7 +135,8 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
       }
       boolean buffered = RequestValidator.isBuffered(item);
       accepted.add(new PendingIncrement(item.getName(), item.getDelta(), item.getRequestId(), buffered,
-          buffered ? BufferedIncrementListener.INSTANCE : responder.itemListener(i, item.getDelta())));
+          buffered ? BufferedIncrementListener.INSTANCE : responder.itemListener(i, item.getDelta()),
+          policy.policy()));
       if (buffered) {
         bufferedIndexes.add(i);
       }

@@ -1,6 +1,7 @@
 package dev.counter.server.grpc;
 
 import dev.counter.server.batching.IncrementListener;
+import dev.counter.server.store.Decided;
 import dev.counter.v1.IncrementResponse;
 import io.grpc.Deadline;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -37,10 +38,19 @@ final class UnaryIncrementResponder implements IncrementListener {
 
   @Override
   public void applied(long value, boolean duplicate) {
+    respond(IncrementResponses.plain(value, duplicate));
+  }
+
+  @Override
+  public void decided(Decided decided, boolean duplicate) {
+    respond(IncrementResponses.of(decided, duplicate));
+  }
+
+  private void respond(IncrementResponse response) {
     if (call.isCancelled()) {
       return;
     }
-    call.onNext(IncrementResponse.newBuilder().setValue(value).setDuplicate(duplicate).build());
+    call.onNext(response);
     call.onCompleted();
   }
 

@@ -53,8 +53,8 @@ public final class ServerMetrics implements BatcherMetrics, StoreMetrics {
         .help("Increments a node accepted into its pending buffer, by durability")
         .labelNames("durability").register(registry);
     resolved = Counter.builder().name("counter_increments_flushed_total")
-        .help("Pending increments that left the buffer, by outcome (applied, duplicate, out_of_range, failed, "
-            + "abandoned, lost); accepted = flushed + pending")
+        .help("Pending increments that left the buffer, by outcome (applied, duplicate, out_of_range, not_applied "
+            + "(denied by limits, or a dry run), failed, abandoned, lost); accepted = flushed + pending")
         .labelNames("outcome").register(registry);
     flushes = Counter.builder().name("counter_flushes_total")
         .help("Flushes (one batch of writes to Redis per lane)").register(registry);

@@ -7,4 +7,9 @@ public interface IncrementOp {
 
   /** The client's request id, or the empty string when the increment is not deduplicated. */
   String requestId();
+
+  /** Windows, limits and expiry the increment carries, or null for a plain increment. */
+  default IncrementPolicy policy() {
+    return null;
+  }
 }

@@ -13,6 +13,8 @@ public final class WriteResult {
     DUPLICATE,
     /** Rejected: the counter (or this node's shard of it) would leave the int64 range. Nothing added. */
     OUT_OF_RANGE,
+    /** Decided and not applied: its limits denied it (enforce mode), or a dry run. See {@link #decided}. */
+    NOT_APPLIED,
     /** The write's token showed that an earlier send of this write was applied already. */
     ALREADY_APPLIED
   }
@@ -21,6 +23,8 @@ public final class WriteResult {
 
   private final byte[] outcomes;
   private final long[] values;
+  /** The details of increments that carried a policy; allocated on first use. */
+  private Decided[] decided;
 
   private WriteResult(byte[] outcomes, long[] values) {
     this.outcomes = outcomes;
@@ -47,6 +51,24 @@ public final class WriteResult {
     values[index] = value;
   }
 
+  /**
+   * Records the outcome of increment {@code index}, which carried a policy: APPLIED or NOT_APPLIED
+   * as {@code details} says, or DUPLICATE with the first attempt's details.
+   */
+  public void set(int index, boolean duplicate, Decided details) {
+    Outcome outcome = duplicate ? Outcome.DUPLICATE : details.applied() ? Outcome.APPLIED : Outcome.NOT_APPLIED;
+    set(index, outcome, details.value());
+    if (decided == null) {
+      decided = new Decided[outcomes.length];
+    }
+    decided[index] = details;
+  }
+
+  /** The details of increment {@code index} when it carried a policy, else null. */
+  public Decided decided(int index) {
+    return decided == null ? null : decided[index];
+  }
+
   public int size() {
     return outcomes.length;
   }
@@ -55,7 +77,7 @@ public final class WriteResult {
     return OUTCOMES[outcomes[index]];
   }
 
-  /** The counter value for {@link Outcome#APPLIED} and {@link Outcome#DUPLICATE}; 0 otherwise. */
+  /** The counter value for {@link Outcome#APPLIED}, {@link Outcome#DUPLICATE} and {@link Outcome#NOT_APPLIED}; 0 otherwise. */
   public long value(int index) {
     return values[index];
   }

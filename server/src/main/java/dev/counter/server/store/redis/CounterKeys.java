@@ -4,8 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Names every Redis key of the service. A counter's keys are {@code <prefix>{<escaped name>}}
- * (its hash) plus suffixes after the closing brace (idempotency record generations, write
- * tokens), so:
+ * (its hash) plus suffixes after the closing brace (idempotency record generations, window
+ * buckets, the list of windows, write tokens), so:
  * <ul>
  *   <li>all keys of one counter share the hash tag {@code <escaped name>}, hence one cluster slot;
  *   <li>the escaped name contains no brace, so the tag is exactly the escaped name, whatever the
@@ -38,6 +38,16 @@ public final class CounterKeys {
       throw new IllegalArgumentException("generation must be 0 or 1: " + generation);
     }
     return counter(name) + ":r" + generation;
+  }
+
+  /** The hash listing the counter's windows (field = window id), so that Delete can find them. */
+  public String meta(String name) {
+    return counter(name) + ":m";
+  }
+
+  /** The hash holding the buckets of one window of the counter (a ring of slots; see flush.lua). */
+  public String window(String name, String windowId) {
+    return counter(name) + ":t:" + windowId;
   }
 
   /** The key that marks write {@code tokenId} as applied, in the slot of counter {@code anchorName}. */
