@@ -7,6 +7,7 @@ import dev.counter.server.batching.CounterReader;
 import dev.counter.server.batching.IncrementBatcher;
 import dev.counter.server.batching.PendingIncrement;
 import dev.counter.server.health.ServingState;
+import dev.counter.server.store.Bucket;
 import dev.counter.server.store.CounterStore;
 import dev.counter.server.store.ShardSum;
 import dev.counter.v1.BatchGetRequest;
@@ -15,6 +16,14 @@ import dev.counter.v1.BatchIncrementRequest;
 import dev.counter.v1.BatchIncrementResponse;
 import dev.counter.v1.CounterServiceGrpc;
 import dev.counter.v1.CounterValue;
+import dev.counter.v1.DeleteRequest;
+import dev.counter.v1.DeleteResponse;
+import dev.counter.v1.GetSeriesRequest;
+import dev.counter.v1.GetSeriesResponse;
+import dev.counter.v1.GetWindowRequest;
+import dev.counter.v1.GetWindowResponse;
+import dev.counter.v1.ListRequest;
+import dev.counter.v1.ListResponse;
 import dev.counter.v1.GetRequest;
 import dev.counter.v1.GetResponse;
 import dev.counter.v1.IncrementRequest;
@@ -26,6 +35,7 @@ import dev.counter.v1.WatchRequest;
 import dev.counter.v1.WatchResponse;
 import dev.counter.server.watch.WatchHub;
 import dev.counter.server.watch.WatchSubscription;
+import dev.counter.server.window.Periods;
 import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -249,6 +259,102 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
     if (!subscription.compareAndSet(null, subscribed)) {
       subscribed.cancel(); // cancelled while subscribing
     }
+  }
+
+  @Override
+  public void getWindow(GetWindowRequest request, StreamObserver<GetWindowResponse> responseObserver) {
+    ServiceError error = RequestValidator.checkName(request.getName(), "name");
+    Object periods = error == null ? WindowCalls.periods(request.getWindow(), "window") : null;
+    if (periods instanceof ServiceError problem) {
+      error = problem;
+    }
+    if (error == null) {
+      error = WindowCalls.checkPeriods(request);
+    }
+    if (error == null) {
+      error = refusal(true);
+    }
+    if (error != null) {
+      responseObserver.onError(error.toException());
+      return;
+    }
+    respond(store.recentBuckets(request.getName(), (Periods) periods, null, Math.max(1, request.getPeriods())),
+        WindowCalls::windowResponse, responseObserver, StoreFailures.Operation.READ);
+  }
+
+  @Override
+  public void getSeries(GetSeriesRequest request, StreamObserver<GetSeriesResponse> responseObserver) {
+    ServiceError error = RequestValidator.checkName(request.getName(), "name");
+    Object periods = error == null ? WindowCalls.periods(request.getWindow(), "window") : null;
+    if (periods instanceof ServiceError problem) {
+      error = problem;
+    }
+    Object range = error == null ? WindowCalls.range(request, (Periods) periods) : null;
+    if (range instanceof ServiceError problem) {
+      error = problem;
+    }
+    if (error == null) {
+      error = refusal(true);
+    }
+    if (error != null) {
+      responseObserver.onError(error.toException());
+      return;
+    }
+    CompletionStage<List<Bucket>> buckets = range instanceof long[] indexes
+        ? store.buckets(request.getName(), (Periods) periods, indexes[0], indexes[1])
+        : store.recentBuckets(request.getName(), (Periods) periods,
+            request.hasStart() ? WindowCalls.millis(request.getStart()) : null, WindowCalls.DEFAULT_SERIES_PERIODS);
+    respond(buckets, WindowCalls::seriesResponse, responseObserver, StoreFailures.Operation.READ);
+  }
+
+  @Override
+  public void delete(DeleteRequest request, StreamObserver<DeleteResponse> responseObserver) {
+    ServiceError error = RequestValidator.checkName(request.getName(), "name");
+    if (error == null) {
+      error = refusal(true);
+    }
+    if (error != null) {
+      responseObserver.onError(error.toException());
+      return;
+    }
+    respond(store.delete(request.getName()),
+        previous -> DeleteResponse.newBuilder().setPreviousValue(previous).build(), responseObserver,
+        StoreFailures.Operation.DELETE);
+  }
+
+  @Override
+  public void list(ListRequest request, StreamObserver<ListResponse> responseObserver) {
+    ServiceError error = RequestValidator.checkListing(request);
+    if (error == null) {
+      error = refusal(true);
+    }
+    if (error != null) {
+      responseObserver.onError(error.toException());
+      return;
+    }
+    int pageSize = request.getPageSize() == 0 ? RequestValidator.DEFAULT_PAGE_SIZE : request.getPageSize();
+    store.list(request.getPrefix(), pageSize, request.getPageToken(), request.getIncludeValues())
+        .whenComplete((page, failure) -> {
+          Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+              ? failure.getCause() : failure;
+          if (cause instanceof IllegalArgumentException foreign) {
+            responseObserver.onError(ServiceError.invalid(ErrorReason.PAGE_TOKEN_INVALID, "page_token",
+                "page_token: " + foreign.getMessage(), "a next_page_token of this service").toException());
+          } else if (cause != null) {
+            responseObserver.onError(StoreFailures.toError(cause, StoreFailures.Operation.READ).toException());
+          } else {
+            ListResponse.Builder response = ListResponse.newBuilder().setNextPageToken(page.nextToken());
+            for (int i = 0; i < page.names().size(); i++) {
+              CounterValue.Builder counter = CounterValue.newBuilder().setName(page.names().get(i));
+              if (page.values() != null) {
+                counter.setValue(page.values().get(i));
+              }
+              response.addCounters(counter);
+            }
+            responseObserver.onNext(response.build());
+            responseObserver.onCompleted();
+          }
+        });
   }
 
   /** Why a call must be refused before doing any work, or null to go ahead. */

@@ -48,6 +48,24 @@ final class RequestValidator {
     return null;
   }
 
+  static final int DEFAULT_PAGE_SIZE = 100;
+  static final int MAX_PAGE_SIZE = 1000;
+
+  /** Checks a List request's prefix and page size. */
+  @Nullable
+  static ServiceError checkListing(dev.counter.v1.ListRequest request) {
+    String prefix = request.getPrefix();
+    if (prefix.length() > MAX_NAME_BYTES / 3 && utf8Length(prefix) > MAX_NAME_BYTES) {
+      return ServiceError.invalid(ErrorReason.NAME_TOO_LONG, "prefix",
+          "prefix is " + utf8Length(prefix) + " bytes of UTF-8; the limit is " + MAX_NAME_BYTES, "512 bytes");
+    }
+    if (request.getPageSize() < 0 || request.getPageSize() > MAX_PAGE_SIZE) {
+      return ServiceError.invalid(ErrorReason.PAGE_SIZE_OUT_OF_RANGE, "page_size",
+          "page_size must be from 1 to " + MAX_PAGE_SIZE + " (0 for " + DEFAULT_PAGE_SIZE + ")", "0..1000");
+    }
+    return null;
+  }
+
   /** Checks the number of items of a batch call. */
   @Nullable
   static ServiceError checkBatchSize(int size, String field) {

@@ -13,7 +13,8 @@ final class StoreFailures {
   enum Operation {
     INCREMENT("a durable increment may or may not have been applied: retry it with the same request_id"),
     READ("nothing was changed: retry the read"),
-    RESET("the reset may or may not have been applied: read the counter before deciding to reset again");
+    RESET("the reset may or may not have been applied: read the counter before deciding to reset again"),
+    DELETE("the delete may or may not have been applied: read the counter before deciding to delete again");
 
     private final String advice;
 
@@ -28,6 +29,10 @@ final class StoreFailures {
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     if (cause instanceof StoreUnavailableException) {
       return ServiceError.of(ErrorReason.STORE_UNAVAILABLE, cause.getMessage() + "; " + operation.advice);
+    }
+    if (cause instanceof ArithmeticException) {
+      return new ServiceError(ErrorReason.COUNTER_OVERFLOW, "the sum asked for leaves the int64 range",
+          java.util.Map.of("limit", "int64"));
     }
     log.error("unexpected failure serving a call", cause);
     return ServiceError.of(ErrorReason.INTERNAL_ERROR, "internal error; see the server log");

@@ -73,7 +73,7 @@ public final class ServerMetrics implements BatcherMetrics, StoreMetrics {
         .help("Failed Redis operations, by operation and kind (unavailable: outage or timeout; other)")
         .labelNames("operation", "kind").register(registry);
     // Zero series up front, so dashboards and alerts see the families before the first event.
-    for (String operation : new String[] {"write", "get", "batch_get", "reset"}) {
+    for (String operation : new String[] {"write", "get", "batch_get", "reset", "window", "delete", "list"}) {
       storeErrors.labelValues(operation, "unavailable");
       storeErrors.labelValues(operation, "other");
     }

@@ -2,6 +2,7 @@ package dev.counter.server.store;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.counter.server.window.Periods;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -77,6 +78,26 @@ public final class MeteredCounterStore implements CounterStore {
   @Override
   public CompletionStage<Long> reset(String name) {
     return counted("reset", store.reset(name));
+  }
+
+  @Override
+  public CompletionStage<List<Bucket>> recentBuckets(String name, Periods periods, Long fromMillis, int count) {
+    return counted("window", store.recentBuckets(name, periods, fromMillis, count));
+  }
+
+  @Override
+  public CompletionStage<List<Bucket>> buckets(String name, Periods periods, long firstIndex, long lastIndex) {
+    return counted("window", store.buckets(name, periods, firstIndex, lastIndex));
+  }
+
+  @Override
+  public CompletionStage<Long> delete(String name) {
+    return counted("delete", store.delete(name));
+  }
+
+  @Override
+  public CompletionStage<CounterPage> list(String prefix, int pageSize, String pageToken, boolean withValues) {
+    return counted("list", store.list(prefix, pageSize, pageToken, withValues));
   }
 
   private <T> CompletionStage<T> counted(String operation, CompletionStage<T> stage) {

@@ -210,6 +210,30 @@ final class ClusterRedisGateway implements RedisGateway {
   }
 
   @Override
+  public CompletionStage<List<Master>> masters() {
+    StatefulRedisClusterConnection<String, String> current;
+    try {
+      current = require();
+    } catch (StoreUnavailableException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    List<RedisClusterNode> nodes = new ArrayList<>();
+    for (RedisClusterNode node : current.getPartitions()) {
+      if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.is(RedisClusterNode.NodeFlag.FAIL)) {
+        nodes.add(node);
+      }
+    }
+    nodes.sort(java.util.Comparator.comparing(RedisClusterNode::getNodeId));
+    List<CompletableFuture<Master>> masters = new ArrayList<>();
+    for (RedisClusterNode node : nodes) {
+      masters.add(current.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort())
+          .thenApply(connection -> new Master(node.getNodeId(), connection.async())).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(masters.toArray(CompletableFuture<?>[]::new))
+        .thenApply(ignored -> masters.stream().map(CompletableFuture::join).toList());
+  }
+
+  @Override
   public CompletionStage<List<String>> infoOfMasters(String section) {
     StatefulRedisClusterConnection<String, String> current;
     try {

@@ -61,6 +61,56 @@ public final class CounterKeys {
   }
 
   /**
+   * A SCAN MATCH pattern for the value hashes of counters whose names start with {@code prefix}:
+   * their keys end right after the hash tag, so no other key of a counter matches.
+   */
+  public String listPattern(String namePrefix) {
+    return globEscape(prefix) + "{" + globEscape(escape(namePrefix)) + "*}";
+  }
+
+  /** The name of the counter whose value hash is {@code key} (the inverse of {@link #counter}). */
+  public String nameOf(String key) {
+    if (!key.startsWith(prefix + "{") || !key.endsWith("}")) {
+      throw new IllegalArgumentException("not a counter's key: " + key);
+    }
+    return unescape(key.substring(prefix.length() + 1, key.length() - 1));
+  }
+
+  private static String globEscape(String text) {
+    StringBuilder escaped = new StringBuilder(text.length() + 4);
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
+        escaped.append('\\');
+      }
+      escaped.append(c);
+    }
+    return escaped.toString();
+  }
+
+  static String unescape(String escaped) {
+    if (escaped.indexOf('%') < 0) {
+      return escaped;
+    }
+    StringBuilder name = new StringBuilder(escaped.length());
+    for (int i = 0; i < escaped.length(); i++) {
+      if (escaped.startsWith("%25", i)) {
+        name.append('%');
+        i += 2;
+      } else if (escaped.startsWith("%7B", i)) {
+        name.append('{');
+        i += 2;
+      } else if (escaped.startsWith("%7D", i)) {
+        name.append('}');
+        i += 2;
+      } else {
+        name.append(escaped.charAt(i));
+      }
+    }
+    return name.toString();
+  }
+
+  /**
    * Percent-encodes {@code %}, <code>{</code> and <code>}</code> and nothing else: injective (the
    * escape character is escaped too) and readable in redis-cli for ordinary names.
    */

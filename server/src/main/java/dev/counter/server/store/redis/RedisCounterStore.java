@@ -2,11 +2,14 @@ package dev.counter.server.store.redis;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.counter.server.store.Bucket;
+import dev.counter.server.store.CounterPage;
 import dev.counter.server.store.CounterStore;
 import dev.counter.server.store.IncrementWrite;
 import dev.counter.server.store.ShardSum;
 import dev.counter.server.store.StoreUnavailableException;
 import dev.counter.server.store.WriteResult;
+import dev.counter.server.window.Periods;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.ValueListOutput;
@@ -41,6 +44,9 @@ public final class RedisCounterStore implements CounterStore {
   private final ReplicaAckedWriter replicaWriter;
   private final LuaScript flushScript = LuaScript.load("flush");
   private final LuaScript resetScript = LuaScript.load("reset");
+  private final LuaScript deleteScript = LuaScript.load("delete");
+  private final WindowReader windows;
+  private final CounterLister lister;
 
   public RedisCounterStore(RedisGateway redis, CounterKeys keys, NodeIdentity node, Duration idempotencyWindow,
       int replicaAcks, Duration replicaAckTimeout) {
@@ -48,6 +54,8 @@ public final class RedisCounterStore implements CounterStore {
     this.keys = requireNonNull(keys, "keys is null");
     this.node = requireNonNull(node, "node is null");
     this.windowMillis = idempotencyWindow.toMillis();
+    this.windows = new WindowReader(redis, keys);
+    this.lister = new CounterLister(redis, keys);
     this.replicaWriter = replicaAcks > 0 ? new ReplicaAckedWriter(redis, replicaAcks, replicaAckTimeout.toMillis()) : null;
   }
 
@@ -169,6 +177,63 @@ public final class RedisCounterStore implements CounterStore {
   private CompletionStage<Long> resetOn(RedisClusterAsyncCommands<String, String> commands, String name) {
     return resetScript.<List<Object>>run(commands, ScriptOutputType.MULTI, new String[] {keys.counter(name)})
         .thenApply(RedisCounterStore::sumOf);
+  }
+
+  @Override
+  public CompletionStage<List<Bucket>> recentBuckets(String name, Periods periods, Long fromMillis, int count) {
+    return call(() -> windows.recent(name, periods, fromMillis, count));
+  }
+
+  @Override
+  public CompletionStage<List<Bucket>> buckets(String name, Periods periods, long firstIndex, long lastIndex) {
+    return call(() -> windows.range(name, periods, firstIndex, lastIndex));
+  }
+
+  /** Deletes meanwhile a new window appears (the script then asks to be sent again) are retried this often. */
+  private static final int DELETE_ATTEMPTS = 5;
+
+  @Override
+  public CompletionStage<Long> delete(String name) {
+    return deleteAttempt(name, DELETE_ATTEMPTS);
+  }
+
+  private CompletionStage<Long> deleteAttempt(String name, int attemptsLeft) {
+    // The windows a counter has are listed in its meta hash: read them, then delete them all in
+    // one script that checks the list did not change in between (every key must be declared).
+    return call(() -> redis.async().hkeys(keys.meta(name))).thenCompose(windowIds -> {
+      List<String> keyList = new ArrayList<>(List.of(keys.counter(name), keys.records(name, 0), keys.records(name, 1),
+          keys.meta(name)));
+      windowIds.forEach(id -> keyList.add(keys.window(name, id)));
+      String[] keyArgs = keyList.toArray(String[]::new);
+      String[] ids = windowIds.toArray(String[]::new);
+      CompletionStage<List<Object>> deleted = replicaWriter == null
+          ? call(() -> deleteScript.run(redis.async(), ScriptOutputType.MULTI, keyArgs, ids))
+          : replicaWriter.run(List.of(groupOf(name)), List.<ReplicaAckedWriter.Call<List<Object>>>of(
+              commands -> call(() -> deleteScript.run(commands, ScriptOutputType.MULTI, keyArgs, ids)))).get(0);
+      return deleted.thenCompose(reply -> {
+        if ("ok".equals(reply.get(0))) {
+          return CompletableFuture.completedFuture(sumOf(reply.subList(1, reply.size())));
+        }
+        if (attemptsLeft <= 1) {
+          return CompletableFuture.failedFuture(new StoreUnavailableException(
+              "the counter kept gaining windows while being deleted; nothing was deleted"));
+        }
+        return deleteAttempt(name, attemptsLeft - 1);
+      });
+    });
+  }
+
+  @Override
+  public CompletionStage<CounterPage> list(String prefix, int pageSize, String pageToken, boolean withValues) {
+    CompletionStage<CounterPage> page;
+    try {
+      page = lister.page(prefix, pageSize, pageToken);
+    } catch (IllegalArgumentException foreignToken) {
+      return CompletableFuture.failedFuture(foreignToken);
+    }
+    return call(() -> page).thenCompose(names -> !withValues || names.names().isEmpty()
+        ? CompletableFuture.completedFuture(names)
+        : getAll(names.names()).thenApply(values -> new CounterPage(names.names(), values, names.nextToken())));
   }
 
   /** Runs {@code operation}, turning both thrown and asynchronous Lettuce failures into store failures. */

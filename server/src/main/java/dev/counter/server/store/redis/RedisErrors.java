@@ -16,7 +16,8 @@ final class RedisErrors {
   /** The exception a caller of the store should see for {@code error}. */
   static Throwable classify(Throwable error) {
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    if (cause instanceof StoreUnavailableException) {
+    if (cause instanceof StoreUnavailableException || cause instanceof IllegalArgumentException) {
+      // An outage already, or a caller's mistake (a foreign page token, say): not an outage.
       return cause;
     }
     if (cause instanceof RedisCommandExecutionException reply && !isTransient(reply.getMessage())) {

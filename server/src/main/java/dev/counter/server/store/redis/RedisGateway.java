@@ -58,6 +58,12 @@ public interface RedisGateway extends AutoCloseable {
   /** Asks for a fresh cluster topology (after a redirect or a failed write); no-op standalone. */
   void refreshTopology();
 
+  /**
+   * Every master (the standalone server, or each master of a cluster) ordered by id, with a
+   * connection to it: for commands that must visit each one, such as SCAN.
+   */
+  CompletionStage<List<Master>> masters();
+
   /** {@code INFO section} of the standalone server, or of every master of a cluster. */
   CompletionStage<List<String>> infoOfMasters(String section);
 
@@ -74,4 +80,11 @@ public interface RedisGateway extends AutoCloseable {
    * @param commands commands on that one connection
    */
   record WriteTarget(String id, RedisClusterAsyncCommands<String, String> commands) {}
+
+  /**
+   * A master and a connection to it.
+   *
+   * @param id a cluster node id, or "standalone"
+   */
+  record Master(String id, RedisClusterAsyncCommands<String, String> commands) {}
 }

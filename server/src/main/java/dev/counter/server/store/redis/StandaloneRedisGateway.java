@@ -130,6 +130,15 @@ final class StandaloneRedisGateway implements RedisGateway {
   public void refreshTopology() {}
 
   @Override
+  public CompletionStage<List<Master>> masters() {
+    try {
+      return CompletableFuture.completedFuture(List.of(new Master("standalone", require(connection).async())));
+    } catch (StoreUnavailableException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
   public CompletionStage<List<String>> infoOfMasters(String section) {
     try {
       return require(connection).async().info(section).thenApply(List::of);
