@@ -1,6 +1,5 @@
 package dev.counter.server.config;
 
-import dev.counter.cli.DurationOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -73,7 +72,7 @@ public final class ServerConfig {
           + "Topology is refreshed periodically and on MOVED/ASK redirects and reconnects.")
   private String redisCluster;
 
-  @Option(names = "--cluster-refresh-period", defaultValue = "5s", converter = DurationOption.class,
+  @Option(names = "--cluster-refresh-period", defaultValue = "5s", converter = DurationFlag.class,
       paramLabel = "DURATION",
       description = "How often the Redis Cluster topology is re-read, besides adaptive refreshes (default: ${DEFAULT-VALUE}).")
   private Duration clusterRefreshPeriod;
@@ -83,7 +82,7 @@ public final class ServerConfig {
           + "cannot lose it (default: ${DEFAULT-VALUE}).")
   private int replicaAcks;
 
-  @Option(names = "--replica-ack-timeout", defaultValue = "1s", converter = DurationOption.class,
+  @Option(names = "--replica-ack-timeout", defaultValue = "1s", converter = DurationFlag.class,
       paramLabel = "DURATION",
       description = "How long a write waits for --replica-acks; its calls then fail with UNAVAILABLE (they may have "
           + "been applied; a retry with the same request_id is safe) (default: ${DEFAULT-VALUE}).")
@@ -97,7 +96,7 @@ public final class ServerConfig {
       description = "Highest node id a node may lease; bounds the shards per counter (default: ${DEFAULT-VALUE}).")
   private int maxNodeId;
 
-  @Option(names = "--node-lease-ttl", defaultValue = "30s", converter = DurationOption.class, paramLabel = "DURATION",
+  @Option(names = "--node-lease-ttl", defaultValue = "30s", converter = DurationFlag.class, paramLabel = "DURATION",
       description = "How long a leased node id outlives a node that stopped renewing it (default: ${DEFAULT-VALUE}).")
   private Duration nodeLeaseTtl;
 
@@ -105,7 +104,7 @@ public final class ServerConfig {
       description = "Prefix of every Redis key this service writes, so it can share a Redis (default: ${DEFAULT-VALUE}).")
   private String keyPrefix;
 
-  @Option(names = "--idempotency-window", defaultValue = "10m", converter = DurationOption.class, paramLabel = "DURATION",
+  @Option(names = "--idempotency-window", defaultValue = "10m", converter = DurationFlag.class, paramLabel = "DURATION",
       description = "How long a request_id is remembered for deduplicating retries (default: ${DEFAULT-VALUE}).")
   private Duration idempotencyWindow;
 
@@ -117,7 +116,7 @@ public final class ServerConfig {
       description = "Watch streams a node serves at once; beyond it Watch gets RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE}).")
   private int maxWatchers;
 
-  @Option(names = "--flush-linger", defaultValue = "0ms", converter = DurationOption.class, paramLabel = "DURATION",
+  @Option(names = "--flush-linger", defaultValue = "0ms", converter = DurationFlag.class, paramLabel = "DURATION",
       description = "Under load, minimum time between the starts of two flushes of the same lane (bigger batches, "
           + "fewer Redis commands); 0 flushes as soon as the previous one completes (default: ${DEFAULT-VALUE}).")
   private Duration flushLinger;
@@ -135,15 +134,15 @@ public final class ServerConfig {
       description = "Most increments carried by one Redis script call; bigger flushes are split (default: ${DEFAULT-VALUE}).")
   private int flushMaxOps;
 
-  @Option(names = "--redis-timeout", defaultValue = "2s", converter = DurationOption.class, paramLabel = "DURATION",
+  @Option(names = "--redis-timeout", defaultValue = "2s", converter = DurationFlag.class, paramLabel = "DURATION",
       description = "Time a Redis command may take before it fails and its calls get UNAVAILABLE (default: ${DEFAULT-VALUE}).")
   private Duration redisTimeout;
 
-  @Option(names = "--health-interval", defaultValue = "1s", converter = DurationOption.class, paramLabel = "DURATION",
+  @Option(names = "--health-interval", defaultValue = "1s", converter = DurationFlag.class, paramLabel = "DURATION",
       description = "How often Redis is pinged to drive the health status (default: ${DEFAULT-VALUE}).")
   private Duration healthInterval;
 
-  @Option(names = "--shutdown-grace", defaultValue = "30s", converter = DurationOption.class, paramLabel = "DURATION",
+  @Option(names = "--shutdown-grace", defaultValue = "30s", converter = DurationFlag.class, paramLabel = "DURATION",
       description = "On SIGTERM, time allowed to finish calls in flight and flush every buffer (default: ${DEFAULT-VALUE}).")
   private Duration shutdownGrace;
 
@@ -195,7 +194,7 @@ public final class ServerConfig {
     // A flag given twice takes its last value, so wrappers can append overrides.
     commandLine.setOverwrittenOptionsAllowed(true);
     commandLine.setDefaultValueProvider(new EnvironmentDefaultProvider(environment));
-    commandLine.registerConverter(Duration.class, new DurationOption());
+    commandLine.registerConverter(Duration.class, new DurationFlag());
     return commandLine;
   }
 
