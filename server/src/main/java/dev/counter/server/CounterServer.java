@@ -36,6 +36,7 @@ public final class CounterServer {
   private final SharedEventLoops eventLoops;
   private final MetricsEndpoint metricsEndpoint;
   private final Duration shutdownGrace;
+  private final String grpcAddress;
   private boolean stopped;
 
   @Inject
@@ -59,15 +60,41 @@ public final class CounterServer {
     metrics.gauge("counter_watchers", "Watch streams this node serves", watches::watchers);
     metrics.gauge("counter_grpc_calls_in_flight", "Unary counter calls in flight", inFlight::count);
     this.shutdownGrace = config.shutdownGrace();
+    this.grpcAddress = config.host().orElse("0.0.0.0") + ":" + config.port();
   }
 
-  /** Starts connecting to Redis and serving; returns once the port is bound. */
+  /**
+   * Starts connecting to Redis and serving; returns once the ports are bound. If any step fails,
+   * everything started before it is closed again (the dev Redis included) and the failure is
+   * thrown: a {@link dev.counter.server.config.ConfigurationException} for a configuration
+   * mistake such as a port in use.
+   */
   public void start() throws IOException {
-    store.start();
-    health.start();
-    grpcServer.start();
-    metricsEndpoint.start();
+    try {
+      store.start();
+      health.start();
+      try {
+        grpcServer.start();
+      } catch (IOException e) {
+        throw PortBinding.failure("gRPC", grpcAddress, "--port / --host (COUNTER_PORT, COUNTER_HOST)", e);
+      }
+      metricsEndpoint.start();
+    } catch (IOException | RuntimeException e) {
+      closeAfterFailedStart();
+      throw e;
+    }
     log.info("serving counter.v1.CounterService on port {} (health NOT_SERVING until Redis answers)", port());
+  }
+
+  /** Closes what a failed {@link #start} may have started; nothing was accepted, so nothing drains. */
+  private synchronized void closeAfterFailedStart() {
+    stopped = true;
+    grpcServer.shutdownNow();
+    batcher.close();
+    health.close();
+    store.close();
+    eventLoops.close();
+    metricsEndpoint.close();
   }
 
   /** The bound metrics port, 0 when off. */

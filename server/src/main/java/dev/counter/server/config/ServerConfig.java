@@ -42,6 +42,11 @@ public final class ServerConfig {
       description = "Port of the Prometheus endpoint (/metrics); 0 turns it off (default: ${DEFAULT-VALUE}).")
   private int metricsPort;
 
+  @Option(names = "--metrics-host", defaultValue = "", paramLabel = "ADDRESS",
+      description = "Address to bind the metrics port to, e.g. 127.0.0.1 to keep it off the network; "
+          + "empty binds every interface (default: all).")
+  private String metricsHost;
+
   @Option(names = "--host", defaultValue = "", paramLabel = "ADDRESS",
       description = "Address to bind the gRPC port to; empty binds every interface (default: all).")
   private String host;
@@ -227,9 +232,16 @@ public final class ServerConfig {
     check(redis.isBlank() || redisCluster.isBlank(), "give either --redis or --redis-cluster, not both");
     check((tlsCert == null) == (tlsKey == null), "--tls-cert and --tls-key go together");
     check(tlsClientCa == null || tlsCert != null, "--tls-client-ca needs --tls-cert and --tls-key");
-    for (Path file : new Path[] {tlsCert, tlsKey, tlsClientCa, redisTlsCa}) {
-      check(file == null || java.nio.file.Files.isReadable(file), "cannot read " + file);
+    checkReadable("--tls-cert", tlsCert);
+    checkReadable("--tls-key", tlsKey);
+    checkReadable("--tls-client-ca", tlsClientCa);
+    checkReadable("--redis-tls-ca", redisTlsCa);
+    if (tlsKey != null) {
+      PemFiles.privateKeyProblem("--tls-key", tlsKey).ifPresent(problem -> check(false, problem));
     }
+    checkCertificates("--tls-cert", tlsCert);
+    checkCertificates("--tls-client-ca", tlsClientCa);
+    checkCertificates("--redis-tls-ca", redisTlsCa);
     check(replicaAcks >= 0 && replicaAcks <= 16, "--replica-acks must be between 0 and 16, was " + replicaAcks);
     // WAIT is a Redis command too: it must be able to time out on its own before the client gives up.
     check(!replicaAckTimeout.isZero() && (replicaAcks == 0 || replicaAckTimeout.compareTo(redisTimeout) < 0),
@@ -245,6 +257,16 @@ public final class ServerConfig {
       check(redis.startsWith("redis://") || redis.startsWith("rediss://") || redis.startsWith("redis-socket://")
               || redis.startsWith("redis-sentinel://") || redis.startsWith("rediss-sentinel://"),
           "--redis must be a redis://, rediss://, redis-socket:// or redis-sentinel:// URI");
+    }
+  }
+
+  private void checkReadable(String flag, Path file) {
+    check(file == null || java.nio.file.Files.isReadable(file), "cannot read " + flag + " " + file);
+  }
+
+  private void checkCertificates(String flag, Path file) {
+    if (file != null) {
+      PemFiles.certificatesProblem(flag, file).ifPresent(problem -> check(false, problem));
     }
   }
 
@@ -280,6 +302,11 @@ public final class ServerConfig {
   /** The Prometheus endpoint's port; 0 when it is off. */
   public int metricsPort() {
     return metricsPort;
+  }
+
+  /** The address to bind the metrics endpoint to, or empty for every interface. */
+  public Optional<String> metricsHost() {
+    return metricsHost.isBlank() ? Optional.empty() : Optional.of(metricsHost.trim());
   }
 
   /** The address to bind, or empty for every interface. */

@@ -19,6 +19,6 @@ public final class MetricsModule extends AbstractModule {
   @Provides
   @Singleton
   MetricsEndpoint endpoint(ServerMetrics metrics, ServerConfig config) {
-    return new MetricsEndpoint(metrics, config.metricsPort());
+    return new MetricsEndpoint(metrics, config.metricsHost(), config.metricsPort());
   }
 }

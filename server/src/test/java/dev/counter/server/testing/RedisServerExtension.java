@@ -44,6 +44,13 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
     return new RedisServerExtension(List.of("--save", "", "--appendonly", "yes", "--appendfsync", "always"));
   }
 
+  /** A Redis without persistence, with {@code args} added to its command line. */
+  public static RedisServerExtension withArgs(String... args) {
+    List<String> all = new java.util.ArrayList<>(List.of("--save", "", "--appendonly", "no"));
+    all.addAll(List.of(args));
+    return new RedisServerExtension(all);
+  }
+
   /** The redis-server binary tests use. */
   public static Path binary() {
     return RedisBinary.locate(Optional.ofNullable(System.getenv("REDIS_SERVER")));
