@@ -10,6 +10,7 @@ import dev.counter.server.metrics.ServerMetrics;
 import dev.counter.server.netty.SharedEventLoops;
 import dev.counter.server.health.StoreHealthMonitor;
 import dev.counter.server.store.StoreLifecycle;
+import dev.counter.server.telemetry.Telemetry;
 import dev.counter.server.watch.WatchHub;
 import io.grpc.Server;
 import jakarta.inject.Inject;
@@ -35,6 +36,7 @@ public final class CounterServer {
   private final WatchHub watches;
   private final SharedEventLoops eventLoops;
   private final MetricsEndpoint metricsEndpoint;
+  private final Telemetry telemetry;
   private final Duration shutdownGrace;
   private final String grpcAddress;
   private boolean stopped;
@@ -42,7 +44,7 @@ public final class CounterServer {
   @Inject
   CounterServer(Server grpcServer, StoreLifecycle store, SmartBatcher batcher, StoreHealthMonitor health,
       InFlightCalls inFlight, WatchHub watches, SharedEventLoops eventLoops, ServerMetrics metrics,
-      MetricsEndpoint metricsEndpoint, ServerConfig config) {
+      MetricsEndpoint metricsEndpoint, ServerConfig config, Telemetry telemetry) {
     this.grpcServer = requireNonNull(grpcServer, "grpcServer is null");
     this.store = requireNonNull(store, "store is null");
     this.batcher = requireNonNull(batcher, "batcher is null");
@@ -51,6 +53,7 @@ public final class CounterServer {
     this.watches = requireNonNull(watches, "watches is null");
     this.eventLoops = requireNonNull(eventLoops, "eventLoops is null");
     this.metricsEndpoint = requireNonNull(metricsEndpoint, "metricsEndpoint is null");
+    this.telemetry = requireNonNull(telemetry, "telemetry is null");
     metrics.gauge("counter_pending_increments", "Increments accepted but not yet written (bounded by --max-pending)",
         batcher::pending);
     metrics.gauge("counter_flushes_in_flight", "Batched writes out at Redis now (at most one per lane)",
@@ -59,6 +62,10 @@ public final class CounterServer {
         () -> store.nodeId().orElse(-1));
     metrics.gauge("counter_watchers", "Watch streams this node serves", watches::watchers);
     metrics.gauge("counter_grpc_calls_in_flight", "Unary counter calls in flight", inFlight::count);
+    metrics.gauge("counter_redis_up", "1 while Redis answers the health probe (health SERVING), else 0",
+        () -> health.storeAvailable() ? 1 : 0);
+    metrics.gauge("counter_max_pending", "The --max-pending limit (for alerts on counter_pending_increments)",
+        config::maxPending);
     this.shutdownGrace = config.shutdownGrace();
     this.grpcAddress = config.host().orElse("0.0.0.0") + ":" + config.port();
   }
@@ -95,6 +102,7 @@ public final class CounterServer {
     store.close();
     eventLoops.close();
     metricsEndpoint.close();
+    telemetry.close();
   }
 
   /** The bound metrics port, 0 when off. */
@@ -147,6 +155,7 @@ public final class CounterServer {
       store.close();
       eventLoops.close();
       metricsEndpoint.close();
+      telemetry.close();
       log.info("stopped");
     }
   }

@@ -39,6 +39,10 @@ public final class Main {
       exitWithConfigurationError(e.getMessage() + " (--help lists every option)");
       return;
     }
+    // Logback configures itself at the first logger below, from this file if set.
+    if ("json".equals(config.logFormat()) && System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "logback-json.xml");
+    }
     Logger log = LoggerFactory.getLogger(Main.class);
     CounterServer server;
     try {

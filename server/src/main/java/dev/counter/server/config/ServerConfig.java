@@ -169,6 +169,21 @@ public final class ServerConfig {
           + "the rest (default: ${DEFAULT-VALUE}).")
   private int maxConcurrentStreams;
 
+  @Option(names = "--otlp-endpoint", defaultValue = "", paramLabel = "URL",
+      description = "OTLP/HTTP receiver for traces (spans of calls and flushes), e.g. http://otel-collector:4318; "
+          + "empty (the default) turns tracing off.")
+  private String otlpEndpoint;
+
+  @Option(names = "--trace-sample-ratio", defaultValue = "0.01", paramLabel = "RATIO",
+      description = "Share of new traces recorded, 0..1; a caller's sampled trace context is always followed "
+          + "(default: ${DEFAULT-VALUE}).")
+  private double traceSampleRatio;
+
+  @Option(names = "--log-format", defaultValue = "text", paramLabel = "text|json",
+      description = "Log lines as text with ISO-8601 dates, or one JSON object per line (default: ${DEFAULT-VALUE}). "
+          + "The level of the server's own loggers is COUNTER_LOG_LEVEL (default INFO).")
+  private String logFormat;
+
   @Option(names = "--handler-executor", defaultValue = "direct", hidden = true, paramLabel = "direct|pool",
       description = "Where gRPC runs handlers: on the transport threads (direct) or on gRPC's default pool. "
           + "Handlers never block, and direct measured faster; kept for benchmarking.")
@@ -230,6 +245,11 @@ public final class ServerConfig {
         "--handler-executor must be direct or pool, was " + handlerExecutor);
     check(maxMessageSize >= 1024, "--max-message-size must be at least 1024 bytes, was " + maxMessageSize);
     check(redis.isBlank() || redisCluster.isBlank(), "give either --redis or --redis-cluster, not both");
+    check(traceSampleRatio >= 0 && traceSampleRatio <= 1,
+        "--trace-sample-ratio must be between 0 and 1, was " + traceSampleRatio);
+    check(otlpEndpoint.isBlank() || otlpEndpoint.startsWith("http://") || otlpEndpoint.startsWith("https://"),
+        "--otlp-endpoint must be an http:// or https:// URL (an OTLP/HTTP receiver), was " + otlpEndpoint);
+    check(logFormat.equals("text") || logFormat.equals("json"), "--log-format must be text or json, was " + logFormat);
     check((tlsCert == null) == (tlsKey == null), "--tls-cert and --tls-key go together");
     check(tlsClientCa == null || tlsCert != null, "--tls-client-ca needs --tls-cert and --tls-key");
     checkReadable("--tls-cert", tlsCert);
@@ -397,6 +417,21 @@ public final class ServerConfig {
 
   public Duration healthInterval() {
     return healthInterval;
+  }
+
+  /** The OTLP/HTTP receiver of traces, or empty when tracing is off. */
+  public Optional<java.net.URI> otlpEndpoint() {
+    return otlpEndpoint.isBlank() ? Optional.empty() : Optional.of(java.net.URI.create(otlpEndpoint.trim()));
+  }
+
+  /** Share of new traces recorded. */
+  public double traceSampleRatio() {
+    return traceSampleRatio;
+  }
+
+  /** {@code text} or {@code json}. */
+  public String logFormat() {
+    return logFormat;
   }
 
   public Duration shutdownGrace() {
