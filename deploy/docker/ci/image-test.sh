@@ -80,9 +80,13 @@ fi
 
 step "podman build"
 build_started=$SECONDS
+# The build stage ends up as an untagged image; remove those this build makes (only those).
+dangling_before=$("${podman[@]}" images --quiet --filter dangling=true | sort)
 "${podman[@]}" build --pull=never --network host --ignorefile deploy/docker/Dockerfile.dockerignore \
   -f deploy/docker/Dockerfile --build-arg BUILD_IMAGE="$jdk_image" --build-arg RUNTIME_IMAGE="$jre_image" \
   -t "$image" . >"$work/build.log" 2>&1 || { tail -40 "$work/build.log"; echo "image-test: podman build failed" >&2; exit 1; }
+new_dangling=$(comm -13 <(echo "$dangling_before") <("${podman[@]}" images --quiet --filter dangling=true | sort))
+[[ -z $new_dangling ]] || "${podman[@]}" rmi --force $new_dangling >/dev/null 2>&1 || true
 size=$("${podman[@]}" image inspect --format '{{.Size}}' "$image")
 echo "image $image: $((size / 1000000)) MB, built in $((SECONDS - build_started)) s"
 
