@@ -33,12 +33,12 @@ CLIENT_JVM=(-Xms512m -Xmx512m -XX:+UseG1GC)
 mkdir -p "$OUT/bin" "$OUT/logs"
 OUT="$(cd "$OUT" && pwd)"
 cd "$ROOT"
-if [[ ! -f server/target/counter-server.jar || ! -f client-stub/target/counter-cli.jar ]]; then
+if [[ ! -f server/target/counter-server.jar || ! -f cli/target/counter-cli.jar ]]; then
   echo "building (./mvnw -q -DskipTests package)..."
   ./mvnw -q -DskipTests package
 fi
 # Copies: a rebuild during the run must not pull classes from under the running JVMs.
-cp server/target/counter-server.jar client-stub/target/counter-cli.jar "$OUT/bin/"
+cp server/target/counter-server.jar cli/target/counter-cli.jar "$OUT/bin/"
 SERVER_JAR="$OUT/bin/counter-server.jar"
 CLI=(java "${CLIENT_JVM[@]}" -jar "$OUT/bin/counter-cli.jar")
 

@@ -37,7 +37,7 @@ die() { echo "up.sh: $*" >&2; exit 1; }
 command -v java >/dev/null || die "java (17 or newer) is not on PATH"
 
 server_jar_src="$root/server/target/counter-server.jar"
-cli_jar_src="$root/client-stub/target/counter-cli.jar"
+cli_jar_src="$root/cli/target/counter-cli.jar"
 if [[ ! -f "$server_jar_src" || ! -f "$cli_jar_src" ]]; then
   echo "build first: ./mvnw -q -DskipTests package" >&2
   exit 1

@@ -13,6 +13,7 @@ import dev.counter.server.metrics.ServerMetrics;
 import dev.counter.server.netty.SharedEventLoops;
 import dev.counter.server.health.StoreHealthMonitor;
 import dev.counter.server.store.StoreLifecycle;
+import dev.counter.server.telemetry.Telemetry;
 import dev.counter.server.watch.WatchHub;
 import io.grpc.Server;
 import jakarta.inject.Inject;
@@ -39,14 +40,16 @@ public final class CounterServer {
   private final WatchHub watches;
   private final SharedEventLoops eventLoops;
   private final MetricsEndpoint metricsEndpoint;
+  private final Telemetry telemetry;
   private final Duration shutdownGrace;
+  private final String grpcAddress;
   private boolean stopped;
   private boolean clean;
 
   @Inject
   CounterServer(Server grpcServer, StoreLifecycle store, SmartBatcher batcher, StoreHealthMonitor health,
       InFlightCalls inFlight, OpenStreams openStreams, WatchHub watches, SharedEventLoops eventLoops,
-      ServerMetrics metrics, MetricsEndpoint metricsEndpoint, ServerConfig config) {
+      ServerMetrics metrics, MetricsEndpoint metricsEndpoint, ServerConfig config, Telemetry telemetry) {
     this.grpcServer = requireNonNull(grpcServer, "grpcServer is null");
     this.store = requireNonNull(store, "store is null");
     this.batcher = requireNonNull(batcher, "batcher is null");
@@ -56,6 +59,7 @@ public final class CounterServer {
     this.watches = requireNonNull(watches, "watches is null");
     this.eventLoops = requireNonNull(eventLoops, "eventLoops is null");
     this.metricsEndpoint = requireNonNull(metricsEndpoint, "metricsEndpoint is null");
+    this.telemetry = requireNonNull(telemetry, "telemetry is null");
     metrics.gauge("counter_pending_increments", "Increments accepted but not yet written (bounded by --max-pending)",
         batcher::pending);
     metrics.gauge("counter_flushes_in_flight", "Batched writes out at Redis now (at most one per lane)",
@@ -64,16 +68,47 @@ public final class CounterServer {
         () -> store.nodeId().orElse(-1));
     metrics.gauge("counter_watchers", "Watch streams this node serves", watches::watchers);
     metrics.gauge("counter_grpc_calls_in_flight", "Unary counter calls in flight", inFlight::count);
+    metrics.gauge("counter_redis_up", "1 while Redis answers the health probe (health SERVING), else 0",
+        () -> health.storeAvailable() ? 1 : 0);
+    metrics.gauge("counter_max_pending", "The --max-pending limit (for alerts on counter_pending_increments)",
+        config::maxPending);
     this.shutdownGrace = config.shutdownGrace();
+    this.grpcAddress = config.host().orElse("0.0.0.0") + ":" + config.port();
   }
 
-  /** Starts connecting to Redis and serving; returns once the port is bound. */
+  /**
+   * Starts connecting to Redis and serving; returns once the ports are bound. If any step fails,
+   * everything started before it is closed again (the dev Redis included) and the failure is
+   * thrown: a {@link dev.counter.server.config.ConfigurationException} for a configuration
+   * mistake such as a port in use.
+   */
   public void start() throws IOException {
-    store.start();
-    health.start();
-    grpcServer.start();
-    metricsEndpoint.start();
+    try {
+      store.start();
+      health.start();
+      try {
+        grpcServer.start();
+      } catch (IOException e) {
+        throw PortBinding.failure("gRPC", grpcAddress, "--port / --host (COUNTER_PORT, COUNTER_HOST)", e);
+      }
+      metricsEndpoint.start();
+    } catch (IOException | RuntimeException e) {
+      closeAfterFailedStart();
+      throw e;
+    }
     log.info("serving counter.v1.CounterService on port {} (health NOT_SERVING until Redis answers)", port());
+  }
+
+  /** Closes what a failed {@link #start} may have started; nothing was accepted, so nothing drains. */
+  private synchronized void closeAfterFailedStart() {
+    stopped = true;
+    grpcServer.shutdownNow();
+    batcher.close();
+    health.close();
+    store.close();
+    eventLoops.close();
+    metricsEndpoint.close();
+    telemetry.close();
   }
 
   /** The bound metrics port, 0 when off. */
@@ -135,6 +170,7 @@ public final class CounterServer {
       store.close();
       eventLoops.close();
       metricsEndpoint.close();
+      telemetry.close();
       log.info("stopped");
     }
     clean = callsFinished && lost == 0;

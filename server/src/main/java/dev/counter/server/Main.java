@@ -2,14 +2,26 @@ package dev.counter.server;
 
 import com.google.inject.Guice;
 import com.google.inject.Stage;
+import dev.counter.server.config.ConfigurationException;
 import dev.counter.server.config.ServerConfig;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 
-/** Entry point: parse the configuration, build the node, serve until SIGTERM. */
+/**
+ * Entry point: parse the configuration, build the node, serve until SIGTERM.
+ *
+ * <p>Exit codes: 0 after a graceful stop; 2 for a configuration mistake (a bad flag, a port in
+ * use, a data directory in use, an unusable TLS key, Redis refusing the password, a cluster mode
+ * mismatch), reported as one line on stderr without a stack trace; 1 for anything unexpected,
+ * logged with its stack trace.
+ */
 public final class Main {
+  /** The exit code of a configuration mistake. */
+  public static final int CONFIGURATION_ERROR = 2;
+
   private Main() {}
 
   public static void main(String[] args) throws Exception {
@@ -24,17 +36,26 @@ public final class Main {
       }
       config = ServerConfig.parse(System.getenv(), args);
     } catch (CommandLine.ParameterException e) {
-      System.err.println(e.getMessage());
-      System.err.println("Run with --help for every option.");
-      System.exit(2);
+      exitWithConfigurationError(e.getMessage() + " (--help lists every option)");
       return;
+    }
+    // Logback configures itself at the first logger below, from this file if set.
+    if ("json".equals(config.logFormat()) && System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "logback-json.xml");
     }
     Logger log = LoggerFactory.getLogger(Main.class);
     CounterServer server;
     try {
       server = Guice.createInjector(Stage.PRODUCTION, ServerModules.forConfig(config)).getInstance(CounterServer.class);
       server.start();
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      Optional<ConfigurationException> mistake = StartupFailure.configurationMistake(e);
+      if (mistake.isPresent()) {
+        // Whatever was started (the dev Redis among it) is stopped by CounterServer.start or,
+        // when injection itself failed, by its shutdown hook, which System.exit runs.
+        exitWithConfigurationError(mistake.get().getMessage());
+        return;
+      }
       log.error("cannot start: {}", rootMessage(e), e);
       System.exit(1);
       return;
@@ -45,6 +66,11 @@ public final class Main {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> Runtime.getRuntime().halt(server.stop() ? 0 : 1),
         "counter-shutdown"));
     server.awaitTermination();
+  }
+
+  private static void exitWithConfigurationError(String message) {
+    System.err.println("counter-server: " + message);
+    System.exit(CONFIGURATION_ERROR);
   }
 
   private static String rootMessage(Throwable error) {

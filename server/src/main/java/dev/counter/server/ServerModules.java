@@ -9,6 +9,7 @@ import dev.counter.server.health.HealthModule;
 import dev.counter.server.metrics.MetricsModule;
 import dev.counter.server.netty.NettyModule;
 import dev.counter.server.store.redis.RedisModule;
+import dev.counter.server.telemetry.TelemetryModule;
 import dev.counter.server.watch.WatchModule;
 import java.util.List;
 
@@ -18,6 +19,6 @@ public final class ServerModules {
 
   public static List<Module> forConfig(ServerConfig config) {
     return List.of(new ConfigModule(config), new RedisModule(), new BatchingModule(), new HealthModule(),
-        new WatchModule(), new NettyModule(), new MetricsModule(), new GrpcModule());
+        new WatchModule(), new NettyModule(), new MetricsModule(), new TelemetryModule(), new GrpcModule());
   }
 }

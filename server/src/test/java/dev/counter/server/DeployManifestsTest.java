@@ -171,14 +171,18 @@ class DeployManifestsTest {
 
   // ---- helpers ---------------------------------------------------------------------------------
 
-  /** *.yml and *.yaml files under {@code root}, skipping the local scripts' run directory. */
+  /**
+   * *.yml and *.yaml files under {@code root}, skipping the local scripts' run directory and npm's
+   * node_modules (the Kubernetes schema check installs its packages under deploy/k8s/check).
+   */
   private static List<Path> yamlFiles(Path root) throws IOException {
     List<Path> files = new ArrayList<>();
     Path runDir = root.resolve("local").resolve("run").normalize();
     Files.walkFileTree(root, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-        return dir.normalize().equals(runDir) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+        boolean skipped = dir.normalize().equals(runDir) || dir.getFileName().toString().equals("node_modules");
+        return skipped ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
       }
 
       @Override

@@ -34,7 +34,7 @@ class PolyglotIT {
   @BeforeAll
   static void setUp() throws Exception {
     boolean required = "1".equals(System.getenv("COUNTER_REQUIRE_POLYGLOT"));
-    boolean haveNode = onPath("node") && onPath("npm");
+    boolean haveNode = ExternalCommand.onPath("node") && ExternalCommand.onPath("npm");
     if (required) {
       assertThat(haveNode).as("node and npm on PATH (COUNTER_REQUIRE_POLYGLOT=1)").isTrue();
     }
@@ -63,19 +63,6 @@ class PolyglotIT {
     ExternalCommand.Result result =
         run(List.of("bash", "buf-checks.sh"), Map.of("COUNTER_TARGET", server.target()), 120);
     assertThat(result.exitCode()).as(result.output()).isZero();
-  }
-
-  private static boolean onPath(String program) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return false;
-    }
-    for (String dir : path.split(java.io.File.pathSeparator)) {
-      if (Files.isExecutable(Path.of(dir, program))) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static ExternalCommand.Result run(List<String> command, Map<String, String> env, long timeoutSeconds)

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class RedisEvictionPolicyIT {
   @RegisterExtension
-  static final RedisServerExtension redis = RedisServerExtension.with("--maxmemory-policy", "volatile-lru");
+  static final RedisServerExtension redis = RedisServerExtension.withArgs("--maxmemory-policy", "volatile-lru");
 
   @Test
   void aNodeRefusesToServeOnARedisThatMayEvictAndRecoversWhenThePolicyIsFixed() throws Exception {

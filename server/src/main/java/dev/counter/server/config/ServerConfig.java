@@ -1,6 +1,5 @@
 package dev.counter.server.config;
 
-import dev.counter.cli.DurationOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -43,6 +42,11 @@ public final class ServerConfig {
       description = "Port of the Prometheus endpoint (/metrics); 0 turns it off (default: ${DEFAULT-VALUE}).")
   private int metricsPort;
 
+  @Option(names = "--metrics-host", defaultValue = "", paramLabel = "ADDRESS",
+      description = "Address to bind the metrics port to, e.g. 127.0.0.1 to keep it off the network; "
+          + "empty binds every interface (default: all).")
+  private String metricsHost;
+
   @Option(names = "--host", defaultValue = "", paramLabel = "ADDRESS",
       description = "Address to bind the gRPC port to; empty binds every interface (default: all).")
   private String host;
@@ -73,7 +77,7 @@ public final class ServerConfig {
           + "Topology is refreshed periodically and on MOVED/ASK redirects and reconnects.")
   private String redisCluster;
 
-  @Option(names = "--cluster-refresh-period", defaultValue = "5s", converter = DurationOption.class,
+  @Option(names = "--cluster-refresh-period", defaultValue = "5s", converter = DurationFlag.class,
       paramLabel = "DURATION",
       description = "How often the Redis Cluster topology is re-read, besides adaptive refreshes (default: ${DEFAULT-VALUE}).")
   private Duration clusterRefreshPeriod;
@@ -83,7 +87,7 @@ public final class ServerConfig {
           + "cannot lose it (default: ${DEFAULT-VALUE}).")
   private int replicaAcks;
 
-  @Option(names = "--replica-ack-timeout", defaultValue = "1s", converter = DurationOption.class,
+  @Option(names = "--replica-ack-timeout", defaultValue = "1s", converter = DurationFlag.class,
       paramLabel = "DURATION",
       description = "How long a write waits for --replica-acks; its calls then fail with UNAVAILABLE (they may have "
           + "been applied; a retry with the same request_id is safe) (default: ${DEFAULT-VALUE}).")
@@ -97,7 +101,7 @@ public final class ServerConfig {
       description = "Highest node id a node may lease; bounds the shards per counter (default: ${DEFAULT-VALUE}).")
   private int maxNodeId;
 
-  @Option(names = "--node-lease-ttl", defaultValue = "30s", converter = DurationOption.class, paramLabel = "DURATION",
+  @Option(names = "--node-lease-ttl", defaultValue = "30s", converter = DurationFlag.class, paramLabel = "DURATION",
       description = "How long a leased node id outlives a node that stopped renewing it (default: ${DEFAULT-VALUE}).")
   private Duration nodeLeaseTtl;
 
@@ -105,7 +109,7 @@ public final class ServerConfig {
       description = "Prefix of every Redis key this service writes, so it can share a Redis (default: ${DEFAULT-VALUE}).")
   private String keyPrefix;
 
-  @Option(names = "--idempotency-window", defaultValue = "10m", converter = DurationOption.class, paramLabel = "DURATION",
+  @Option(names = "--idempotency-window", defaultValue = "10m", converter = DurationFlag.class, paramLabel = "DURATION",
       description = "How long a request_id is remembered for deduplicating retries (default: ${DEFAULT-VALUE}).")
   private Duration idempotencyWindow;
 
@@ -117,7 +121,7 @@ public final class ServerConfig {
       description = "Watch streams a node serves at once; beyond it Watch gets RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE}).")
   private int maxWatchers;
 
-  @Option(names = "--flush-linger", defaultValue = "0ms", converter = DurationOption.class, paramLabel = "DURATION",
+  @Option(names = "--flush-linger", defaultValue = "0ms", converter = DurationFlag.class, paramLabel = "DURATION",
       description = "Under load, minimum time between the starts of two flushes of the same lane (bigger batches, "
           + "fewer Redis commands); 0 flushes as soon as the previous one completes (default: ${DEFAULT-VALUE}).")
   private Duration flushLinger;
@@ -135,15 +139,15 @@ public final class ServerConfig {
       description = "Most increments carried by one Redis script call; bigger flushes are split (default: ${DEFAULT-VALUE}).")
   private int flushMaxOps;
 
-  @Option(names = "--redis-timeout", defaultValue = "2s", converter = DurationOption.class, paramLabel = "DURATION",
+  @Option(names = "--redis-timeout", defaultValue = "2s", converter = DurationFlag.class, paramLabel = "DURATION",
       description = "Time a Redis command may take before it fails and its calls get UNAVAILABLE (default: ${DEFAULT-VALUE}).")
   private Duration redisTimeout;
 
-  @Option(names = "--health-interval", defaultValue = "1s", converter = DurationOption.class, paramLabel = "DURATION",
+  @Option(names = "--health-interval", defaultValue = "1s", converter = DurationFlag.class, paramLabel = "DURATION",
       description = "How often Redis is pinged to drive the health status (default: ${DEFAULT-VALUE}).")
   private Duration healthInterval;
 
-  @Option(names = "--shutdown-grace", defaultValue = "30s", converter = DurationOption.class, paramLabel = "DURATION",
+  @Option(names = "--shutdown-grace", defaultValue = "30s", converter = DurationFlag.class, paramLabel = "DURATION",
       description = "On SIGTERM, time allowed to finish calls in flight and flush every buffer (default: ${DEFAULT-VALUE}).")
   private Duration shutdownGrace;
 
@@ -164,6 +168,21 @@ public final class ServerConfig {
       description = "Calls in flight per client connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS); clients queue "
           + "the rest (default: ${DEFAULT-VALUE}).")
   private int maxConcurrentStreams;
+
+  @Option(names = "--otlp-endpoint", defaultValue = "", paramLabel = "URL",
+      description = "OTLP/HTTP receiver for traces (spans of calls and flushes), e.g. http://otel-collector:4318; "
+          + "empty (the default) turns tracing off.")
+  private String otlpEndpoint;
+
+  @Option(names = "--trace-sample-ratio", defaultValue = "0.01", paramLabel = "RATIO",
+      description = "Share of new traces recorded, 0..1; a caller's sampled trace context is always followed "
+          + "(default: ${DEFAULT-VALUE}).")
+  private double traceSampleRatio;
+
+  @Option(names = "--log-format", defaultValue = "text", paramLabel = "text|json",
+      description = "Log lines as text with ISO-8601 dates, or one JSON object per line (default: ${DEFAULT-VALUE}). "
+          + "The level of the server's own loggers is COUNTER_LOG_LEVEL (default INFO).")
+  private String logFormat;
 
   @Option(names = "--handler-executor", defaultValue = "direct", hidden = true, paramLabel = "direct|pool",
       description = "Where gRPC runs handlers: on the transport threads (direct) or on gRPC's default pool. "
@@ -195,7 +214,7 @@ public final class ServerConfig {
     // A flag given twice takes its last value, so wrappers can append overrides.
     commandLine.setOverwrittenOptionsAllowed(true);
     commandLine.setDefaultValueProvider(new EnvironmentDefaultProvider(environment));
-    commandLine.registerConverter(Duration.class, new DurationOption());
+    commandLine.registerConverter(Duration.class, new DurationFlag());
     return commandLine;
   }
 
@@ -226,11 +245,23 @@ public final class ServerConfig {
         "--handler-executor must be direct or pool, was " + handlerExecutor);
     check(maxMessageSize >= 1024, "--max-message-size must be at least 1024 bytes, was " + maxMessageSize);
     check(redis.isBlank() || redisCluster.isBlank(), "give either --redis or --redis-cluster, not both");
+    check(traceSampleRatio >= 0 && traceSampleRatio <= 1,
+        "--trace-sample-ratio must be between 0 and 1, was " + traceSampleRatio);
+    check(otlpEndpoint.isBlank() || otlpEndpoint.startsWith("http://") || otlpEndpoint.startsWith("https://"),
+        "--otlp-endpoint must be an http:// or https:// URL (an OTLP/HTTP receiver), was " + otlpEndpoint);
+    check(logFormat.equals("text") || logFormat.equals("json"), "--log-format must be text or json, was " + logFormat);
     check((tlsCert == null) == (tlsKey == null), "--tls-cert and --tls-key go together");
     check(tlsClientCa == null || tlsCert != null, "--tls-client-ca needs --tls-cert and --tls-key");
-    for (Path file : new Path[] {tlsCert, tlsKey, tlsClientCa, redisTlsCa}) {
-      check(file == null || java.nio.file.Files.isReadable(file), "cannot read " + file);
+    checkReadable("--tls-cert", tlsCert);
+    checkReadable("--tls-key", tlsKey);
+    checkReadable("--tls-client-ca", tlsClientCa);
+    checkReadable("--redis-tls-ca", redisTlsCa);
+    if (tlsKey != null) {
+      PemFiles.privateKeyProblem("--tls-key", tlsKey).ifPresent(problem -> check(false, problem));
     }
+    checkCertificates("--tls-cert", tlsCert);
+    checkCertificates("--tls-client-ca", tlsClientCa);
+    checkCertificates("--redis-tls-ca", redisTlsCa);
     check(replicaAcks >= 0 && replicaAcks <= 16, "--replica-acks must be between 0 and 16, was " + replicaAcks);
     // WAIT is a Redis command too: it must be able to time out on its own before the client gives up.
     check(!replicaAckTimeout.isZero() && (replicaAcks == 0 || replicaAckTimeout.compareTo(redisTimeout) < 0),
@@ -246,6 +277,16 @@ public final class ServerConfig {
       check(redis.startsWith("redis://") || redis.startsWith("rediss://") || redis.startsWith("redis-socket://")
               || redis.startsWith("redis-sentinel://") || redis.startsWith("rediss-sentinel://"),
           "--redis must be a redis://, rediss://, redis-socket:// or redis-sentinel:// URI");
+    }
+  }
+
+  private void checkReadable(String flag, Path file) {
+    check(file == null || java.nio.file.Files.isReadable(file), "cannot read " + flag + " " + file);
+  }
+
+  private void checkCertificates(String flag, Path file) {
+    if (file != null) {
+      PemFiles.certificatesProblem(flag, file).ifPresent(problem -> check(false, problem));
     }
   }
 
@@ -281,6 +322,11 @@ public final class ServerConfig {
   /** The Prometheus endpoint's port; 0 when it is off. */
   public int metricsPort() {
     return metricsPort;
+  }
+
+  /** The address to bind the metrics endpoint to, or empty for every interface. */
+  public Optional<String> metricsHost() {
+    return metricsHost.isBlank() ? Optional.empty() : Optional.of(metricsHost.trim());
   }
 
   /** The address to bind, or empty for every interface. */
@@ -371,6 +417,21 @@ public final class ServerConfig {
 
   public Duration healthInterval() {
     return healthInterval;
+  }
+
+  /** The OTLP/HTTP receiver of traces, or empty when tracing is off. */
+  public Optional<java.net.URI> otlpEndpoint() {
+    return otlpEndpoint.isBlank() ? Optional.empty() : Optional.of(java.net.URI.create(otlpEndpoint.trim()));
+  }
+
+  /** Share of new traces recorded. */
+  public double traceSampleRatio() {
+    return traceSampleRatio;
+  }
+
+  /** {@code text} or {@code json}. */
+  public String logFormat() {
+    return logFormat;
   }
 
   public Duration shutdownGrace() {

@@ -9,14 +9,20 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
+import dev.counter.server.config.ConfigurationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The development default: a private redis-server with append-only persistence in the data
  * directory, started when no Redis is configured and stopped with the node. The directory is
- * locked while in use, and a redis-server left behind by a node that was killed is stopped
- * before a new one starts on the same files.
+ * locked while in use.
+ *
+ * <p>Nothing here outlives the node: redis-server runs under a guardian that stops it when this
+ * JVM goes away, however it goes (see {@link RedisProcess#startGuarded}), and a shutdown hook
+ * stops it before the JVM exits (a failed start, {@code System.exit}). Should one be left behind
+ * all the same (the guardian killed with it), the next node on the directory stops it before
+ * starting its own.
  */
 public final class DevRedisServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DevRedisServer.class);
@@ -24,11 +30,15 @@ public final class DevRedisServer implements AutoCloseable {
   private final RedisProcess process;
   private final FileChannel lockChannel;
   private final FileLock lock;
+  private final Thread shutdownHook;
+  private boolean closed;
 
   private DevRedisServer(RedisProcess process, FileChannel lockChannel, FileLock lock) {
     this.process = process;
     this.lockChannel = lockChannel;
     this.lock = lock;
+    this.shutdownHook = new Thread(this::stopProcess, "counter-dev-redis-stop");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
   /** Starts the private Redis on a free loopback port with its files in {@code dataDir}. */
@@ -45,11 +55,12 @@ public final class DevRedisServer implements AutoCloseable {
         lock = null;
       }
       if (lock == null) {
-        throw new IllegalStateException("another counter-server is using " + dir + "; pass a different --data-dir");
+        throw new ConfigurationException("another counter-server is using the data directory " + dir
+            + " (its dev Redis); give this one its own --data-dir (COUNTER_DATA_DIR), or --redis");
       }
-      stopLeftover(dir);
+      LeftoverRedis.stopIfRunning(dir);
       Path binary = RedisBinary.locate(Optional.empty());
-      RedisProcess process = RedisProcess.start(binary, RedisProcess.freePort(), dir, List.of(
+      RedisProcess process = RedisProcess.startGuarded(binary, RedisProcess.freePort(), dir, List.of(
           "--appendonly", "yes",
           "--appendfsync", "everysec",
           "--save", ""));
@@ -66,33 +77,6 @@ public final class DevRedisServer implements AutoCloseable {
     }
   }
 
-  /**
-   * A node killed with SIGKILL cannot stop its redis-server; it keeps running on the same files.
-   * We hold the directory lock now, so a redis-server named by its pid file is such a leftover.
-   */
-  private static void stopLeftover(Path dir) throws IOException {
-    Path pidFile = dir.resolve("redis.pid");
-    if (!Files.exists(pidFile)) {
-      return;
-    }
-    String content = Files.readString(pidFile).trim();
-    Files.deleteIfExists(pidFile);
-    long pid;
-    try {
-      pid = Long.parseLong(content);
-    } catch (NumberFormatException e) {
-      return;
-    }
-    Optional<ProcessHandle> leftover = ProcessHandle.of(pid)
-        .filter(ProcessHandle::isAlive)
-        .filter(handle -> handle.info().command().map(command -> command.contains("redis-server")).orElse(false));
-    if (leftover.isPresent()) {
-      log.warn("stopping redis-server pid {} left behind in {} by a node that did not shut down", pid, dir);
-      leftover.get().destroy();
-      leftover.get().onExit().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).exceptionally(e -> null).join();
-    }
-  }
-
   /** The URI of the private Redis. */
   public String uri() {
     return process.uri();
@@ -100,14 +84,27 @@ public final class DevRedisServer implements AutoCloseable {
 
   @Override
   public void close() {
-    process.stop();
-    log.info("stopped the private redis-server (pid {})", process.pid());
+    stopProcess();
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook is running or has run: nothing to remove
+    }
     try {
       lock.release();
     } catch (IOException e) {
       log.debug("releasing the data directory lock", e);
     }
     closeQuietly(lockChannel);
+  }
+
+  private synchronized void stopProcess() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    process.stop();
+    log.info("stopped the private redis-server (pid {})", process.pid());
   }
 
   private static void closeQuietly(FileChannel channel) {

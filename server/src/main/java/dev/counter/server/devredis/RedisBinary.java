@@ -1,5 +1,6 @@
 package dev.counter.server.devredis;
 
+import dev.counter.server.config.ConfigurationException;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -67,8 +68,10 @@ public final class RedisBinary {
     String resource = bundledResourceName();
     try (InputStream in = RedisBinary.class.getClassLoader().getResourceAsStream(resource)) {
       if (in == null) {
-        throw new IllegalStateException("no redis-server on PATH and none bundled as " + resource
-            + "; install Redis or pass --redis");
+        // The slim jar (the container image's) bundles none: production points at a real Redis.
+        throw new ConfigurationException("no Redis configured, and no redis-server to start for development: "
+            + "none on PATH and none bundled in this jar; pass --redis (COUNTER_REDIS) or --redis-cluster "
+            + "(COUNTER_REDIS_CLUSTER)");
       }
       Path dir = Files.createTempDirectory("counter-redis-");
       Path binary = dir.resolve("redis-server");
@@ -96,6 +99,7 @@ public final class RedisBinary {
     if (os.contains("mac") || os.contains("darwin")) {
       return arm ? "redis-server-6.2.6-v5-darwin-arm64" : "redis-server-6.2.6-v5-darwin-amd64";
     }
-    throw new IllegalStateException("no bundled redis-server for " + os + "/" + arch + "; install Redis or pass --redis");
+    throw new ConfigurationException("no Redis configured, and no redis-server bundled for " + os + "/" + arch
+        + " nor on PATH; pass --redis (COUNTER_REDIS) or --redis-cluster (COUNTER_REDIS_CLUSTER)");
   }
 }

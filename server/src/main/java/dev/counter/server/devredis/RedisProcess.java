@@ -24,14 +24,36 @@ import java.util.concurrent.TimeUnit;
 public final class RedisProcess implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
 
+  /**
+   * Runs "$@" (redis-server and its arguments) with stdin from /dev/null, and a watcher that
+   * blocks reading the guardian's stdin, a pipe whose only writer is the JVM. The pipe reaches
+   * end-of-file when the JVM closes it ({@link #stop}) or dies; the watcher then sends SIGTERM to
+   * redis-server. The guardian exits with redis-server's status once it has exited.
+   */
+  private static final String GUARDIAN = String.join("\n",
+      "exec 3<&0 0</dev/null",
+      "\"$@\" &",
+      "redis=$!",
+      "( read -r _ <&3; kill -TERM \"$redis\" 2>/dev/null ) &",
+      "watcher=$!",
+      "exec 3<&-",
+      "wait \"$redis\"",
+      "status=$?",
+      "kill \"$watcher\" 2>/dev/null",
+      "exit \"$status\"");
+
   private final Process process;
   private final int port;
   private final Path dir;
+  private final boolean guarded;
+  private volatile long redisPid;
 
-  private RedisProcess(Process process, int port, Path dir) {
+  private RedisProcess(Process process, int port, Path dir, boolean guarded) {
     this.process = process;
     this.port = port;
     this.dir = dir;
+    this.guarded = guarded;
+    this.redisPid = guarded ? -1 : process.pid();
   }
 
   /**
@@ -39,14 +61,31 @@ public final class RedisProcess implements AutoCloseable {
    * to {@code redis.log}), with {@code extraArgs} appended as command-line config.
    */
   public static RedisProcess start(Path binary, int port, Path dir, List<String> extraArgs) {
+    return start(binary, port, dir, extraArgs, false);
+  }
+
+  /**
+   * Like {@link #start(Path, int, Path, List)}, but redis-server runs under a guardian shell that
+   * stops it (SIGTERM, so it writes its append-only file) as soon as this JVM's end of the
+   * guardian's stdin closes: when this JVM exits in any way, SIGKILL and an OutOfMemoryError exit
+   * included, which no shutdown hook sees. {@link #pid()} is then redis-server's own pid.
+   */
+  public static RedisProcess startGuarded(Path binary, int port, Path dir, List<String> extraArgs) {
+    return start(binary, port, dir, extraArgs, true);
+  }
+
+  private static RedisProcess start(Path binary, int port, Path dir, List<String> extraArgs, boolean guarded) {
     requireNonNull(binary, "binary is null");
     try {
       Files.createDirectories(dir);
       List<String> command = new ArrayList<>();
       // In its own session, a terminal's Ctrl-C (sent to the whole foreground process group)
       // cannot stop Redis before the node has drained its buffers into it. setsid execs in place
-      // (the child is not a group leader), so the pid stays redis-server's.
+      // (the child is not a group leader), so the pid stays redis-server's (or the guardian's).
       RedisBinary.setsid().ifPresent(setsid -> command.add(setsid.toString()));
+      if (guarded) {
+        command.addAll(List.of("/bin/sh", "-c", GUARDIAN, "redis-guardian"));
+      }
       command.addAll(List.of(binary.toString(),
           "--port", Integer.toString(port),
           "--bind", "127.0.0.1",
@@ -54,11 +93,14 @@ public final class RedisProcess implements AutoCloseable {
           "--dir", dir.toAbsolutePath().toString(),
           "--pidfile", dir.toAbsolutePath().resolve("redis.pid").toString()));
       command.addAll(extraArgs);
-      Process process = new ProcessBuilder(command)
+      ProcessBuilder builder = new ProcessBuilder(command)
           .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()))
-          .start();
-      RedisProcess redis = new RedisProcess(process, port, dir);
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()));
+      if (!guarded) {
+        builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      }
+      Process process = builder.start();
+      RedisProcess redis = new RedisProcess(process, port, dir, guarded);
       redis.awaitReady();
       return redis;
     } catch (IOException e) {
@@ -98,6 +140,9 @@ public final class RedisProcess implements AutoCloseable {
         throw new IllegalStateException("redis-server exited with " + process.exitValue() + "; see " + log());
       }
       if (answersPing()) {
+        if (guarded) {
+          redisPid = readPidFile();
+        }
         return;
       }
       try {
@@ -108,7 +153,7 @@ public final class RedisProcess implements AutoCloseable {
         break;
       }
     }
-    process.destroyForcibly();
+    destroyForcibly();
     throw new IllegalStateException("redis-server did not answer PING on port " + port + " within "
         + START_TIMEOUT + "; see " + log());
   }
@@ -135,8 +180,19 @@ public final class RedisProcess implements AutoCloseable {
     return port;
   }
 
+  /** redis-server's pid (also when it runs under a guardian). */
   public long pid() {
-    return process.pid();
+    return redisPid;
+  }
+
+  /** The pid redis-server wrote to {@code redis.pid} once it was up (it is the guardian's child). */
+  private long readPidFile() {
+    try {
+      return Long.parseLong(Files.readString(dir.resolve("redis.pid")).trim());
+    } catch (IOException | NumberFormatException e) {
+      // Not fatal: stop() still works through the guardian; only the pid in logs is unknown.
+      return -1;
+    }
   }
 
   public Path dir() {
@@ -161,20 +217,42 @@ public final class RedisProcess implements AutoCloseable {
     if (!process.isAlive()) {
       return;
     }
-    process.destroy();
+    if (guarded) {
+      // The guardian's watcher sees end-of-file and sends redis-server SIGTERM.
+      closeQuietly(process.getOutputStream());
+    } else {
+      process.destroy();
+    }
     try {
       if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        destroyForcibly();
+        process.waitFor(5, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      process.destroyForcibly();
+      destroyForcibly();
+    }
+  }
+
+  /** SIGKILL to redis-server (by its own pid) and to its guardian, if any. */
+  private void destroyForcibly() {
+    if (guarded && redisPid > 0) {
+      ProcessHandle.of(redisPid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+    process.destroyForcibly();
+  }
+
+  private static void closeQuietly(OutputStream stream) {
+    try {
+      stream.close();
+    } catch (IOException ignored) {
+      // the guardian is gone already
     }
   }
 
   /** SIGKILL, as a crash would. */
   public void kill() {
-    process.destroyForcibly();
+    destroyForcibly();
     try {
       process.waitFor(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
@@ -194,9 +272,9 @@ public final class RedisProcess implements AutoCloseable {
 
   private void signal(String name) {
     try {
-      Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+      Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).inheritIO().start();
       if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-        throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        throw new IllegalStateException("kill -" + name + " " + pid() + " failed");
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -12,7 +12,11 @@ import io.grpc.ServerCredentials;
 import io.grpc.TlsServerCredentials;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.opentelemetry.GrpcOpenTelemetry;
+import dev.counter.server.telemetry.Telemetry;
+import dev.counter.server.telemetry.TracingInterceptor;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
@@ -33,7 +37,7 @@ public final class GrpcModule extends AbstractModule {
   @Singleton
   @SuppressWarnings("deprecation") // ProtoReflectionService serves v1alpha, which grpcurl and older tools still use
   Server server(ServerConfig config, CounterGrpcService service, HealthStatusManager health, InFlightCalls inFlight,
-      OpenStreams openStreams, CallMetricsInterceptor callMetrics, SharedEventLoops eventLoops) {
+      OpenStreams openStreams, CallMetricsInterceptor callMetrics, SharedEventLoops eventLoops, Telemetry telemetry) {
     ServerCredentials credentials = credentials(config);
     NettyServerBuilder builder = config.host()
         .map(host -> NettyServerBuilder.forAddress(new InetSocketAddress(host, config.port()), credentials))
@@ -46,9 +50,15 @@ public final class GrpcModule extends AbstractModule {
       // the transport threads and skip a hand-off per call.
       builder.directExecutor();
     }
+    // gRPC's standard server metrics (grpc.server.call.duration, ...), on /metrics beside ours.
+    GrpcOpenTelemetry.newBuilder().sdk(telemetry.openTelemetry()).build().configureServerBuilder(builder);
+    // Interceptors run last-added first: tracing sees the call before anything else does.
+    ServerInterceptor[] interceptors = telemetry.tracing()
+        ? new ServerInterceptor[] {inFlight, callMetrics, new TracingInterceptor(telemetry)}
+        : new ServerInterceptor[] {inFlight, callMetrics};
     return builder
         .addService(ServerInterceptors.intercept(MalformedRequests.rejectAsInvalidArgument(service.bindService()),
-            inFlight, callMetrics))
+            interceptors))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance())

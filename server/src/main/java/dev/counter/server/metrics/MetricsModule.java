@@ -5,7 +5,6 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import dev.counter.server.batching.BatcherMetrics;
 import dev.counter.server.config.ServerConfig;
-import dev.counter.server.store.StoreMetrics;
 
 /** Binds the node's Prometheus metrics and their HTTP endpoint. */
 public final class MetricsModule extends AbstractModule {
@@ -13,12 +12,12 @@ public final class MetricsModule extends AbstractModule {
   protected void configure() {
     bind(ServerMetrics.class).in(Singleton.class);
     bind(BatcherMetrics.class).to(ServerMetrics.class);
-    bind(StoreMetrics.class).to(ServerMetrics.class);
+    // StoreMetrics: bound by TelemetryModule (ServerMetrics, or with tracing on a decorator).
   }
 
   @Provides
   @Singleton
   MetricsEndpoint endpoint(ServerMetrics metrics, ServerConfig config) {
-    return new MetricsEndpoint(metrics, config.metricsPort());
+    return new MetricsEndpoint(metrics, config.metricsHost(), config.metricsPort());
   }
 }

@@ -86,6 +86,11 @@ public final class ServerMetrics implements BatcherMetrics, StoreMetrics {
     acceptedDurable = accepted.labelValues("durable");
     acceptedBuffered = accepted.labelValues("buffered");
     JvmMetrics.builder().register(registry);
+    // The build, as a constant 1 with labels (the Prometheus convention for *_build_info).
+    io.prometheus.metrics.core.metrics.Gauge.builder().name("counter_build_info")
+        .help("Build of this node: version of the server, Java runtime version")
+        .labelNames("version", "java_version").register(registry)
+        .labelValues(BuildInfo.version(), System.getProperty("java.runtime.version", "unknown")).set(1);
   }
 
   public PrometheusRegistry registry() {

@@ -3,6 +3,7 @@ package dev.counter.server.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.counter.cli.CounterCli;
+import dev.counter.cli.ExitCodes;
 import dev.counter.server.testing.RedisServerExtension;
 import dev.counter.server.testing.TestNames;
 import dev.counter.server.testing.TestServer;
@@ -56,16 +57,52 @@ class CounterCliIT {
   }
 
   @Test
-  void failuresPrintOneLineWithTheStatusAndExitWithItsCode() {
+  void failuresPrintOneLineWithTheStatusAndExitWith64PlusItsCode() {
     Result invalid = run("inc", "", "1");
-    assertThat(invalid.exitCode()).isEqualTo(3);
+    assertThat(invalid.exitCode()).isEqualTo(64 + 3);
     assertThat(invalid.err()).isEqualTo("error: INVALID_ARGUMENT: name must not be empty [NAME_REQUIRED]\n");
 
     Result unreachable = runAgainst("127.0.0.1:1", "get", "x");
-    assertThat(unreachable.exitCode()).isEqualTo(14);
+    assertThat(unreachable.exitCode()).isEqualTo(64 + 14);
     assertThat(unreachable.err()).startsWith("error: UNAVAILABLE");
 
-    assertThat(run("inc").exitCode()).as("usage error").isEqualTo(2);
+    assertThat(run("inc").exitCode()).as("usage error").isEqualTo(ExitCodes.USAGE);
+  }
+
+  @Test
+  void aTargetWithoutAPortIsAUsageError() {
+    Result result = runAgainst("localhost", "get", "x");
+
+    assertThat(result.exitCode()).isEqualTo(ExitCodes.USAGE);
+    assertThat(result.err()).isEqualTo("error: --target 'localhost' has no port: use HOST:PORT (e.g. 127.0.0.1:9090) "
+        + "or dns:///HOST:PORT\n");
+    assertThat(runAgainst(server.target() + ",localhost", "get", "x").exitCode()).isEqualTo(ExitCodes.USAGE);
+  }
+
+  @Test
+  void healthPrintsTheStatusForScripts() {
+    Result serving = run("health");
+    assertThat(serving.exitCode()).as(serving.err()).isZero();
+    assertThat(serving.out()).isEqualTo("SERVING\n");
+    assertThat(run("health", "counter.v1.CounterService").out()).isEqualTo("SERVING\n");
+
+    Result unknown = run("health", "no.such.Service");
+    assertThat(unknown.exitCode()).isEqualTo(64 + 5);
+    assertThat(unknown.err()).startsWith("error: NOT_FOUND");
+
+    assertThat(runAgainst("127.0.0.1:1", "--deadline", "2s", "health").exitCode()).isEqualTo(64 + 14);
+  }
+
+  @Test
+  void benchFailsWhenCallsFail() {
+    Result allUnavailable = runAgainst("127.0.0.1:1", "bench", "--requests", "20", "--concurrency", "2", "--quiet");
+
+    assertThat(allUnavailable.exitCode()).as(allUnavailable.out() + allUnavailable.err())
+        .isEqualTo(ExitCodes.CALLS_FAILED);
+    assertThat(allUnavailable.err()).contains("error: 20 of 20 calls failed {UNAVAILABLE=20}");
+    // Within --max-error-ratio the run passes.
+    assertThat(runAgainst("127.0.0.1:1", "bench", "--requests", "20", "--concurrency", "2", "--quiet",
+        "--max-error-ratio", "1").exitCode()).isZero();
   }
 
   @Test
@@ -100,7 +137,7 @@ class CounterCliIT {
     // Someone else increments the bench's counter: the server's value no longer matches.
     server.stub().increment(dev.counter.v1.IncrementRequest.newBuilder().setName(prefix + "0").setDelta(7).build());
     Result result = run("bench", "--requests", "100", "--name-prefix", prefix, "--verify", "--quiet");
-    assertThat(result.exitCode()).isEqualTo(3);
+    assertThat(result.exitCode()).isEqualTo(ExitCodes.VERIFY_FAILED);
     assertThat(result.out()).contains("verify       FAILED").contains("difference 7");
   }
 

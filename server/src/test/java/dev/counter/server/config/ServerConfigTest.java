@@ -3,7 +3,6 @@ package dev.counter.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.counter.cli.DurationOption;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -134,7 +133,7 @@ class ServerConfigTest {
 
   @Test
   void durations() {
-    DurationOption durations = new DurationOption();
+    DurationFlag durations = new DurationFlag();
     assertThat(durations.convert("250ms")).isEqualTo(Duration.ofMillis(250));
     assertThat(durations.convert("2s")).isEqualTo(Duration.ofSeconds(2));
     assertThat(durations.convert("10m")).isEqualTo(Duration.ofMinutes(10));

@@ -85,6 +85,37 @@ class MetricsIT {
     }
   }
 
+  @Test
+  void grpcStandardMetricsBuildInfoAndRedisUp(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    RedisProcess ownRedis = RedisServerExtension.startOnFreePort(dir, java.util.List.of("--save", "", "--appendonly", "no"));
+    int metricsPort = RedisProcess.freePort();
+    try (TestServer server = TestServer.start(ownRedis.uri(), "--metrics-port", Integer.toString(metricsPort),
+            "--max-pending", "40000", "--health-interval", "200ms");
+        CounterClient client = CounterClient.forTarget(server.target())) {
+      client.increment(TestNames.unique("std"), 1);
+
+      Map<String, Double> samples = awaitQuiet(metricsPort,
+          s -> sum(s, "grpc_server_call_duration_seconds_count") >= 1);
+      // grpc-java's OpenTelemetry module: the standard gRPC server metrics, by method and status.
+      assertThat(samples.keySet()).anyMatch(key -> key.startsWith("grpc_server_call_duration_seconds_count{")
+          && key.contains("grpc_method=\"counter.v1.CounterService/Increment\"") && key.contains("grpc_status=\"OK\""));
+      assertThat(samples.keySet()).anyMatch(key -> key.startsWith("grpc_server_call_started_total{"));
+      assertThat(samples.keySet()).anyMatch(key -> key.startsWith("grpc_server_call_rcvd_total_compressed_message_size"));
+      assertThat(samples.keySet()).anyMatch(key -> key.startsWith("counter_build_info{")
+          && key.contains("version=\"") && key.contains("java_version=\""));
+      assertThat(sum(samples, "counter_build_info")).isEqualTo(1.0);
+      assertThat(samples.get("counter_max_pending")).isEqualTo(40000.0);
+      assertThat(samples.get("counter_redis_up")).isEqualTo(1.0);
+
+      ownRedis.stop();
+      assertThat(awaitQuiet(metricsPort, s -> Double.valueOf(0.0).equals(s.get("counter_redis_up")))
+          .get("counter_redis_up")).as("counter_redis_up once Redis is gone").isEqualTo(0.0);
+    } finally {
+      ownRedis.stop();
+    }
+  }
+
   /** Scrapes until {@code settled} holds, for at most 10 s; returns the last scrape either way. */
   private static Map<String, Double> awaitQuiet(int port, java.util.function.Predicate<Map<String, Double>> settled)
       throws Exception {

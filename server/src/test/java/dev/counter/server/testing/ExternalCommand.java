@@ -16,6 +16,20 @@ public final class ExternalCommand {
   /** How a command ended: its exit code (-1 when it timed out and was killed) and its output. */
   public record Result(int exitCode, String output) {}
 
+  /** Whether {@code program} is an executable on PATH. */
+  public static boolean onPath(String program) {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return false;
+    }
+    for (String dir : path.split(java.io.File.pathSeparator)) {
+      if (Files.isExecutable(Path.of(dir, program))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * Runs {@code command} in {@code directory} with {@code env} added to this process's environment,
    * stdout and stderr together, killing it after {@code timeout}.

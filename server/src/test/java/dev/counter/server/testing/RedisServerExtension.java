@@ -44,11 +44,11 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
     return new RedisServerExtension(List.of("--save", "", "--appendonly", "yes", "--appendfsync", "always"));
   }
 
-  /** A Redis without persistence, with more configuration ({@code --name value} pairs). */
-  public static RedisServerExtension with(String... config) {
-    List<String> args = new java.util.ArrayList<>(List.of("--save", "", "--appendonly", "no"));
-    args.addAll(List.of(config));
-    return new RedisServerExtension(args);
+  /** A Redis without persistence, with {@code args} added to its command line. */
+  public static RedisServerExtension withArgs(String... args) {
+    List<String> all = new java.util.ArrayList<>(List.of("--save", "", "--appendonly", "no"));
+    all.addAll(List.of(args));
+    return new RedisServerExtension(all);
   }
 
   /** The redis-server binary tests use. */

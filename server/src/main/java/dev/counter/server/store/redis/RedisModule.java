@@ -97,6 +97,22 @@ public final class RedisModule extends AbstractModule {
     return redisUri;
   }
 
+  /** Checks password and cluster mode once before the node starts (a mistake then stops it). */
+  @Provides
+  @Singleton
+  RedisStartupCheck startupCheck(ServerConfig config, ClientResources resources, Optional<DevRedisServer> devRedis) {
+    List<String> seeds = config.clusterSeeds();
+    List<RedisURI> uris = new ArrayList<>();
+    if (seeds.isEmpty()) {
+      uris.add(standaloneUri(config, devRedis));
+    } else {
+      for (String seed : seeds) {
+        uris.add(uri(seed, config));
+      }
+    }
+    return new RedisStartupCheck(resources, clientOptions(config), uris, !seeds.isEmpty());
+  }
+
   private static ClientOptions clientOptions(ServerConfig config) {
     ClientOptions.Builder options = ClientOptions.builder();
     config.redisTlsCa().ifPresent(ca -> options.sslOptions(SslOptions.builder().trustManager(ca.toFile()).build()));

@@ -28,10 +28,12 @@ public final class RedisStoreLifecycle implements StoreLifecycle {
   private final ScheduledExecutorService maintenance;
   private final Optional<DevRedisServer> devRedis;
   private final NodeIdentity identity;
+  private final RedisStartupCheck startupCheck;
 
   @Inject
   RedisStoreLifecycle(RedisGateway gateway, NodeIdLeaser leaser, AbstractRedisClient client, ClientResources resources,
-      @Maintenance ScheduledExecutorService maintenance, Optional<DevRedisServer> devRedis, NodeIdentity identity) {
+      @Maintenance ScheduledExecutorService maintenance, Optional<DevRedisServer> devRedis, NodeIdentity identity,
+      RedisStartupCheck startupCheck) {
     this.gateway = requireNonNull(gateway, "gateway is null");
     this.leaser = requireNonNull(leaser, "leaser is null");
     this.client = requireNonNull(client, "client is null");
@@ -39,6 +41,7 @@ public final class RedisStoreLifecycle implements StoreLifecycle {
     this.maintenance = requireNonNull(maintenance, "maintenance is null");
     this.devRedis = requireNonNull(devRedis, "devRedis is null");
     this.identity = requireNonNull(identity, "identity is null");
+    this.startupCheck = requireNonNull(startupCheck, "startupCheck is null");
   }
 
   @Override
@@ -49,6 +52,7 @@ public final class RedisStoreLifecycle implements StoreLifecycle {
 
   @Override
   public void start() {
+    startupCheck.run();
     gateway.start(leaser::start);
   }
 

@@ -3,6 +3,7 @@ package dev.counter.cli.bench;
 import dev.counter.cli.CliFailure;
 import dev.counter.cli.CounterCli;
 import dev.counter.cli.DurationOption;
+import dev.counter.cli.ExitCodes;
 import dev.counter.client.CounterClient;
 import dev.counter.client.Targets;
 import dev.counter.v1.Durability;
@@ -36,7 +37,6 @@ import picocli.CommandLine.Spec;
     })
 public final class BenchCommand implements Callable<Integer> {
   /** Exit code of a failed --verify. */
-  static final int VERIFY_FAILED = 3;
 
   @ParentCommand CounterCli cli;
   @Spec CommandSpec spec;
@@ -96,6 +96,11 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--verify",
       description = "Afterwards, check that every counter holds exactly the acknowledged deltas; exit 3 if not.")
   boolean verify;
+
+  @Option(names = "--max-error-ratio", defaultValue = "0", paramLabel = "R",
+      description = "Fraction of the run's calls that may fail (any status but OK) before bench exits 4 "
+          + "(default: ${DEFAULT-VALUE}: any failed call fails the run).")
+  double maxErrorRatio;
 
   @Option(names = "--name-prefix", paramLabel = "PREFIX",
       description = "Counter names are PREFIX<k> (default: a fresh bench-<random>- per run).")
@@ -181,7 +186,13 @@ public final class BenchCommand implements Callable<Integer> {
     }
     if (verification != null && !verification.passed()) {
       throw new CliFailure("verification failed: " + verification.mismatches().size() + " counters differ from the "
-          + "acknowledged deltas", VERIFY_FAILED);
+          + "acknowledged deltas", ExitCodes.VERIFY_FAILED);
+    }
+    long failed = result.errors().values().stream().mapToLong(Long::longValue).sum();
+    if (failed > maxErrorRatio * result.totalCalls()) {
+      throw new CliFailure(failed + " of " + result.totalCalls() + " calls failed " + result.errors()
+          + (maxErrorRatio > 0 ? ", more than --max-error-ratio " + maxErrorRatio + " allows" : ""),
+          ExitCodes.CALLS_FAILED);
     }
     if (!result.drained()) {
       spec.commandLine().getErr().println("warning: some calls were still in flight when the run ended");
@@ -234,6 +245,9 @@ public final class BenchCommand implements Callable<Integer> {
     }
     if (batchSize < 1 || batchSize > 10_000) {
       problems.add("--batch-size must be between 1 and 10000");
+    }
+    if (maxErrorRatio < 0 || maxErrorRatio > 1) {
+      problems.add("--max-error-ratio must be between 0 and 1");
     }
     if (getRatio < 0 || getRatio > 1) {
       problems.add("--get-ratio must be between 0 and 1");

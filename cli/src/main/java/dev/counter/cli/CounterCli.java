@@ -11,16 +11,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /**
- * {@code counter}: increments, reads and resets counters from a shell, and load-tests the service
- * ({@code counter bench}). A failed call prints one line with its gRPC status to stderr and exits
- * with the status code's number (UNAVAILABLE exits 14); usage errors exit 2.
+ * {@code counter}: increments, reads and resets counters from a shell, checks health, and
+ * load-tests the service ({@code counter bench}). A failed call prints one line with its gRPC
+ * status to stderr and exits with 64 plus the status code (UNAVAILABLE exits 78); the other exit
+ * codes are in {@link ExitCodes}.
  */
 @Command(
     name = "counter",
     mixinStandardHelpOptions = true,
     versionProvider = CounterCli.Version.class,
     description = "Talks to counter.v1.CounterService.",
-    subcommands = {IncCommand.class, GetCommand.class, ResetCommand.class, WatchCommand.class, BenchCommand.class,
+    subcommands = {IncCommand.class, GetCommand.class, ResetCommand.class, WatchCommand.class, HealthCommand.class,
+        BenchCommand.class,
         dev.counter.cli.bench.BaselineServerCommand.class, dev.counter.cli.bench.BenchReportCommand.class},
     usageHelpAutoWidth = true)
 public final class CounterCli {
@@ -51,7 +53,23 @@ public final class CounterCli {
 
   private CounterCli() {}
 
+  /**
+   * The --target, checked: each {@code host:port} of it needs its port (without one, gRPC would
+   * quietly pick 443 or 80). Targets with a scheme ({@code dns:///}) pass as they are.
+   */
   public String target() {
+    if (!target.contains("://")) {
+      for (String hostPort : target.split(",")) {
+        String trimmed = hostPort.trim();
+        int colon = trimmed.lastIndexOf(':');
+        boolean bracketedV6WithoutPort = trimmed.startsWith("[") && trimmed.endsWith("]");
+        if (colon <= 0 || colon == trimmed.length() - 1 || bracketedV6WithoutPort
+            || !trimmed.substring(colon + 1).chars().allMatch(Character::isDigit)) {
+          throw new CliFailure("--target '" + trimmed + "' has no port: use HOST:PORT (e.g. 127.0.0.1:9090) or "
+              + "dns:///HOST:PORT", ExitCodes.USAGE);
+        }
+      }
+    }
     return target;
   }
 
@@ -65,7 +83,7 @@ public final class CounterCli {
 
   /** A client with these settings (retries on, as for any user of CounterClient). */
   public CounterClient client() {
-    return CounterClient.newBuilder().target(target).deadline(deadline).credentials(credentials()).build();
+    return CounterClient.newBuilder().target(target()).deadline(deadline).credentials(credentials()).build();
   }
 
   /** Plaintext, or TLS when --tls-ca or --tls-cert is given. */
@@ -80,13 +98,13 @@ public final class CounterCli {
       }
       if (tlsCert != null) {
         if (tlsKey == null) {
-          throw new CliFailure("--tls-cert needs --tls-key", 2);
+          throw new CliFailure("--tls-cert needs --tls-key", ExitCodes.USAGE);
         }
         tls.keyManager(tlsCert.toFile(), tlsKey.toFile());
       }
       return tls.build();
     } catch (java.io.IOException e) {
-      throw new CliFailure("cannot read the TLS files: " + e.getMessage(), 2);
+      throw new CliFailure("cannot read the TLS files: " + e.getMessage(), ExitCodes.USAGE);
     }
   }
 
@@ -104,7 +122,7 @@ public final class CounterCli {
     commandLine.setExecutionExceptionHandler((error, cli, parseResult) -> {
       if (error instanceof StatusRuntimeException status) {
         cli.getErr().println(StatusLine.format(status));
-        return status.getStatus().getCode().value();
+        return ExitCodes.forStatus(status.getStatus().getCode());
       }
       if (error instanceof CliFailure failure) {
         cli.getErr().println("error: " + failure.getMessage());
