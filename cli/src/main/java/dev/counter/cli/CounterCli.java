@@ -21,7 +21,8 @@ import picocli.CommandLine.ScopeType;
     mixinStandardHelpOptions = true,
     versionProvider = CounterCli.Version.class,
     description = "Talks to counter.v1.CounterService.",
-    subcommands = {IncCommand.class, GetCommand.class, ResetCommand.class, WatchCommand.class, HealthCommand.class,
+    subcommands = {IncCommand.class, GetCommand.class, ResetCommand.class, WatchCommand.class, SeriesCommand.class,
+        ListCommand.class, DeleteCommand.class, HealthCommand.class,
         BenchCommand.class,
         dev.counter.cli.bench.BaselineServerCommand.class, dev.counter.cli.bench.BenchReportCommand.class},
     usageHelpAutoWidth = true)

@@ -7,12 +7,12 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * Parses durations as people write them: {@code 250ms}, {@code 10s}, {@code 5m}, {@code 1h}, or
+ * Parses durations as people write them: {@code 250ms}, {@code 10s}, {@code 5m}, {@code 1h}, {@code 7d}, or
  * ISO-8601 ({@code PT10S}); negative or malformed values are rejected with a message that shows
  * the format. Used by the CLI and by the server's configuration.
  */
 public final class DurationOption implements ITypeConverter<Duration> {
-  private static final Pattern SIMPLE = Pattern.compile("(\\d+)(ms|s|m|h)");
+  private static final Pattern SIMPLE = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
   @Override
   public Duration convert(String value) {
@@ -24,7 +24,8 @@ public final class DurationOption implements ITypeConverter<Duration> {
           case "ms" -> Duration.ofMillis(amount);
           case "s" -> Duration.ofSeconds(amount);
           case "m" -> Duration.ofMinutes(amount);
-          default -> Duration.ofHours(amount);
+          case "h" -> Duration.ofHours(amount);
+          default -> Duration.ofDays(amount);
         };
       }
       Duration iso = Duration.parse(value.trim());
@@ -34,6 +35,6 @@ public final class DurationOption implements ITypeConverter<Duration> {
     } catch (RuntimeException e) {
       // reported below
     }
-    throw new TypeConversionException("'" + value + "' is not a duration; use e.g. 500ms, 10s, 5m or PT10S");
+    throw new TypeConversionException("'" + value + "' is not a duration; use e.g. 500ms, 10s, 5m, 1h, 1d or PT10S");
   }
 }

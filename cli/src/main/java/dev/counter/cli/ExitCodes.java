@@ -18,6 +18,8 @@ public final class ExitCodes {
   public static final int CALLS_FAILED = 4;
   /** {@code health}: the server answered, but not SERVING. */
   public static final int NOT_SERVING = 5;
+  /** {@code inc}: the increment's limits denied it (nothing applied), or would have in a dry run. */
+  public static final int DENIED = 6;
   /** Added to a failed call's gRPC status code. */
   public static final int GRPC_STATUS_BASE = 64;
 

@@ -6,8 +6,8 @@ import java.util.Map;
 
 /**
  * The gRPC service config the client uses: round-robin over every resolved address, and retries
- * of UNAVAILABLE with exponential backoff for every method but {@code Reset} (retrying a reset
- * that did apply would clear increments made in between). Increments are safe to retry because
+ * of UNAVAILABLE with exponential backoff for every method but {@code Reset} and {@code Delete}
+ * (retrying one that did apply would clear increments made in between). Increments are safe to retry because
  * they carry request ids.
  */
 public final class ClientServiceConfig {
@@ -28,7 +28,10 @@ public final class ClientServiceConfig {
         Map.of("service", service, "method", "Increment"),
         Map.of("service", service, "method", "BatchIncrement"),
         Map.of("service", service, "method", "Get"),
-        Map.of("service", service, "method", "BatchGet"));
+        Map.of("service", service, "method", "BatchGet"),
+        Map.of("service", service, "method", "GetWindow"),
+        Map.of("service", service, "method", "GetSeries"),
+        Map.of("service", service, "method", "List"));
     Map<String, Object> retried = Map.of(
         "name", retriedMethods,
         "retryPolicy", Map.of(
@@ -37,7 +40,8 @@ public final class ClientServiceConfig {
             "maxBackoff", "1s",
             "backoffMultiplier", 2.0,
             "retryableStatusCodes", List.of("UNAVAILABLE")));
-    Map<String, Object> reset = Map.of("name", List.of(Map.of("service", service, "method", "Reset")));
+    Map<String, Object> reset = Map.of("name", List.of(Map.of("service", service, "method", "Reset"),
+        Map.of("service", service, "method", "Delete")));
     return Map.of(
         "loadBalancingConfig", List.of(Map.of("round_robin", Map.of())),
         "methodConfig", maxAttempts > 1 ? List.of(retried, reset) : List.of(reset));

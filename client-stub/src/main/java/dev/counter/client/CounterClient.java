@@ -11,7 +11,17 @@ import dev.counter.v1.BatchGetResponse;
 import dev.counter.v1.BatchIncrementRequest;
 import dev.counter.v1.BatchIncrementResponse;
 import dev.counter.v1.CounterServiceGrpc;
+import dev.counter.v1.Bucket;
 import dev.counter.v1.CounterValue;
+import dev.counter.v1.DeleteRequest;
+import dev.counter.v1.DeleteResponse;
+import dev.counter.v1.GetSeriesRequest;
+import dev.counter.v1.GetSeriesResponse;
+import dev.counter.v1.GetWindowRequest;
+import dev.counter.v1.GetWindowResponse;
+import dev.counter.v1.ListRequest;
+import dev.counter.v1.ListResponse;
+import dev.counter.v1.Window;
 import dev.counter.v1.Durability;
 import dev.counter.v1.GetRequest;
 import dev.counter.v1.GetResponse;
@@ -31,6 +41,7 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -134,6 +145,17 @@ public final class CounterClient implements AutoCloseable {
     return toCompletable(async().batchIncrement(withRequestIds(request)));
   }
 
+  /**
+   * Takes {@code delta} from a rate limit or quota: adds it to {@code name} and to {@code window},
+   * but only if the window's last {@code periods} periods then hold at most {@code max} (one
+   * period: a fixed window; more: a sliding one). The response says whether it was applied
+   * ({@code getApplied()}), and, when not, when to retry ({@code getRetryAfter()}).
+   */
+  public IncrementResponse tryAcquire(String name, long delta, Window window, int periods, long max) {
+    return increment(IncrementRequest.newBuilder().setName(name).setDelta(delta).addWindows(window)
+        .addLimits(periods <= 1 ? Limits.perPeriod(0, max) : Limits.sliding(0, periods, max)).build());
+  }
+
   /** The counter's value (0 when it does not exist). */
   public long get(String name) {
     return get(GetRequest.newBuilder().setName(name).build()).getValue();
@@ -169,6 +191,93 @@ public final class CounterClient implements AutoCloseable {
   public CompletableFuture<Long> resetAsync(String name) {
     return toCompletable(async().reset(ResetRequest.newBuilder().setName(name).build()))
         .thenApply(ResetResponse::getPreviousValue);
+  }
+
+  /**
+   * A window of {@code name} now (the server's Redis clock): the sum of its last {@code periods}
+   * periods (0 or 1: the current one), the range that covers, and the buckets.
+   */
+  public GetWindowResponse getWindow(String name, Window window, int periods) {
+    return blocking().getWindow(GetWindowRequest.newBuilder().setName(name).setWindow(window).setPeriods(periods)
+        .build());
+  }
+
+  public CompletableFuture<GetWindowResponse> getWindowAsync(String name, Window window, int periods) {
+    return toCompletable(async().getWindow(GetWindowRequest.newBuilder().setName(name).setWindow(window)
+        .setPeriods(periods).build()));
+  }
+
+  /**
+   * The buckets of {@code window} from the period containing {@code start} to the one containing
+   * {@code end}, oldest first (null start: 60 periods; null end: up to the current period).
+   */
+  public List<Bucket> series(String name, Window window, Instant start, Instant end) {
+    return blocking().getSeries(seriesRequest(name, window, start, end)).getBucketsList();
+  }
+
+  public CompletableFuture<List<Bucket>> seriesAsync(String name, Window window, Instant start, Instant end) {
+    return toCompletable(async().getSeries(seriesRequest(name, window, start, end)))
+        .thenApply(GetSeriesResponse::getBucketsList);
+  }
+
+  private static GetSeriesRequest seriesRequest(String name, Window window, Instant start, Instant end) {
+    GetSeriesRequest.Builder request = GetSeriesRequest.newBuilder().setName(name).setWindow(window);
+    if (start != null) {
+      request.setStart(timestamp(start));
+    }
+    if (end != null) {
+      request.setEnd(timestamp(end));
+    }
+    return request.build();
+  }
+
+  private static com.google.protobuf.Timestamp timestamp(Instant instant) {
+    return com.google.protobuf.Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano())
+        .build();
+  }
+
+  /** Removes the counter and everything it owns (windows, records); returns its value. Not retried. */
+  public long delete(String name) {
+    return blocking().delete(DeleteRequest.newBuilder().setName(name).build()).getPreviousValue();
+  }
+
+  public CompletableFuture<Long> deleteAsync(String name) {
+    return toCompletable(async().delete(DeleteRequest.newBuilder().setName(name).build()))
+        .thenApply(DeleteResponse::getPreviousValue);
+  }
+
+  /** One page of the counters whose names start with {@code prefix} (see {@code ListRequest}). */
+  public ListResponse list(String prefix, int pageSize, String pageToken, boolean includeValues) {
+    return blocking().list(ListRequest.newBuilder().setPrefix(prefix).setPageSize(pageSize).setPageToken(pageToken)
+        .setIncludeValues(includeValues).build());
+  }
+
+  /** Every counter whose name starts with {@code prefix}, page by page as it is iterated. */
+  public Iterable<CounterValue> listAll(String prefix, boolean includeValues) {
+    return () -> new java.util.Iterator<>() {
+      private java.util.Iterator<CounterValue> page = java.util.Collections.emptyIterator();
+      private String token = "";
+      private boolean last;
+
+      @Override
+      public boolean hasNext() {
+        while (!page.hasNext() && !last) {
+          ListResponse response = list(prefix, 0, token, includeValues);
+          page = response.getCountersList().iterator();
+          token = response.getNextPageToken();
+          last = token.isEmpty();
+        }
+        return page.hasNext();
+      }
+
+      @Override
+      public CounterValue next() {
+        if (!hasNext()) {
+          throw new java.util.NoSuchElementException();
+        }
+        return page.next();
+      }
+    };
   }
 
   /**

@@ -50,6 +50,40 @@ class CounterCliIT {
   }
 
   @Test
+  void incWithAWindowAndALimitPrintsTheDecisionAndADenialExitsWithItsOwnCode() {
+    String name = TestNames.unique("cli-limit");
+    Result first = run("inc", name, "--window", "1h", "--limit", "period:max=2");
+    Result second = run("inc", name, "--window", "1h", "--limit", "period:max=2");
+    Result denied = run("inc", name, "--window", "1h", "--limit", "period:max=2");
+    Result dryRun = run("inc", name, "0", "--window", "1h", "--limit", "period:max=5", "--dry-run");
+
+    assertThat(first.exitCode()).isZero();
+    assertThat(first.out()).startsWith("1\napplied, allowed\nwindow 0  ").contains("limit 0  sum 1  remaining 1");
+    assertThat(second.out()).startsWith("2\n");
+    assertThat(denied.exitCode()).isEqualTo(ExitCodes.DENIED);
+    assertThat(denied.out()).startsWith("2\nnot applied, denied, retry after ").contains("EXCEEDED");
+    assertThat(dryRun.exitCode()).isZero();
+    assertThat(dryRun.out()).contains("not applied, allowed").contains("remaining 3");
+    assertThat(run("inc", name, "--limit", "period:max=x").exitCode()).isEqualTo(ExitCodes.USAGE);
+  }
+
+  @Test
+  void seriesListAndDelete() {
+    String prefix = TestNames.unique("cli-list") + "/";
+    run("inc", prefix + "a", "3", "--window", "1m");
+    run("inc", prefix + "b", "4", "--window", "1m");
+
+    Result series = run("series", prefix + "a", "--window", "1m");
+    String[] lines = series.out().split("\n");
+    assertThat(lines).as("the default 60 periods").hasSize(60);
+    assertThat(lines[59]).matches("\\d{4}-.*Z\t3\t#{50}");
+    assertThat(run("list", prefix, "--values").out().split("\n")).as("in no particular order")
+        .containsExactlyInAnyOrder(prefix + "a\t3", prefix + "b\t4");
+    assertThat(run("delete", prefix + "a").out()).isEqualTo("3\n");
+    assertThat(run("list", prefix).out()).isEqualTo(prefix + "b\n");
+  }
+
+  @Test
   void globalOptionsWorkBeforeAndAfterTheSubcommand() {
     String name = TestNames.unique("global");
     assertThat(run("--target", server.target(), "inc", name, "2").out()).isEqualTo("2\n");
