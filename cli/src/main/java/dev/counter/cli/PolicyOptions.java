@@ -7,8 +7,6 @@ import dev.counter.v1.Limit;
 import dev.counter.v1.LimitMode;
 import dev.counter.v1.LimitScope;
 import dev.counter.v1.Window;
-import java.time.DateTimeException;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -21,7 +19,7 @@ import picocli.CommandLine.TypeConversionException;
  * {@code counter series}), as one picocli mixin.
  */
 final class PolicyOptions {
-  @Option(names = "--window", paramLabel = "WINDOW", converter = WindowConverter.class,
+  @Option(names = "--window", paramLabel = "WINDOW", converter = WindowOption.class,
       description = "Also count into this window (repeatable): a period like 1s, 5m, 1h, 1d, or a calendar "
           + "period day, week, month or year, optionally @ZONE (e.g. month@America/New_York; default UTC).")
   List<Window> windows = new ArrayList<>();
@@ -62,42 +60,6 @@ final class PolicyOptions {
     }
     if (ttl != null) {
       request.setTtl(Duration.newBuilder().setSeconds(ttl.getSeconds()).setNanos(ttl.getNano()));
-    }
-  }
-
-  /** {@code 1m}, {@code day}, {@code month@Asia/Kolkata}. */
-  static final class WindowConverter implements ITypeConverter<Window> {
-    @Override
-    public Window convert(String value) {
-      String[] parts = value.split("@", 2);
-      ZoneId zone = ZoneId.of("UTC");
-      if (parts.length == 2) {
-        try {
-          zone = ZoneId.of(parts[1]);
-        } catch (DateTimeException e) {
-          throw new TypeConversionException("'" + parts[1] + "' is not a time zone; use an IANA id like Europe/Paris");
-        }
-      }
-      switch (parts[0].toLowerCase(Locale.ROOT)) {
-        case "day" -> {
-          return Windows.days(zone);
-        }
-        case "week" -> {
-          return Windows.weeks(zone);
-        }
-        case "month" -> {
-          return Windows.months(zone);
-        }
-        case "year" -> {
-          return Windows.years(zone);
-        }
-        default -> {
-          if (parts.length == 2) {
-            throw new TypeConversionException("only calendar windows (day, week, month, year) take a @ZONE");
-          }
-          return Windows.fixed(new DurationOption().convert(parts[0]));
-        }
-      }
     }
   }
 

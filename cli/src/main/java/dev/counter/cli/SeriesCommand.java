@@ -27,7 +27,7 @@ final class SeriesCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "NAME", description = "The counter.")
   String name;
 
-  @Option(names = "--window", required = true, paramLabel = "WINDOW", converter = PolicyOptions.WindowConverter.class,
+  @Option(names = "--window", required = true, paramLabel = "WINDOW", converter = WindowOption.class,
       description = "The window: 1s, 5m, 1h, 1d, or day, week, month, year with an optional @ZONE.")
   Window window;
 

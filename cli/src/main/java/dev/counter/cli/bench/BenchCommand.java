@@ -93,6 +93,20 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--request-ids", description = "Give every increment a request id (exercises deduplication).")
   boolean requestIds;
 
+  @Option(names = "--window", paramLabel = "WINDOW", converter = dev.counter.cli.WindowOption.class,
+      description = "Every increment also counts into this window (1s, 1m, day@ZONE...); --verify then checks each "
+          + "period's bucket against what was admitted in it.")
+  dev.counter.v1.Window window;
+
+  @Option(names = "--limit", defaultValue = "-1", paramLabel = "L",
+      description = "With --window: at most L per period (or per --sliding periods); --verify then checks that each "
+          + "period admitted exactly min(L, offered).")
+  long limit;
+
+  @Option(names = "--sliding", defaultValue = "1", paramLabel = "K",
+      description = "With --limit: bound the last K periods instead of the current one (a sliding window).")
+  int sliding;
+
   @Option(names = "--verify",
       description = "Afterwards, check that every counter holds exactly the acknowledged deltas; exit 3 if not.")
   boolean verify;
@@ -136,8 +150,12 @@ public final class BenchCommand implements Callable<Integer> {
       names.add(prefix + k);
     }
     Duration warm = warmup != null ? warmup : (requests > 0 ? Duration.ZERO : Duration.ofSeconds(2));
+    List<dev.counter.v1.Window> windows = window == null ? List.of() : List.of(window);
+    List<dev.counter.v1.Limit> limits = limit < 0 ? List.of()
+        : List.of(sliding > 1 ? dev.counter.client.Limits.sliding(0, sliding, limit)
+            : dev.counter.client.Limits.perPeriod(0, limit));
     LoadRunner.Workload workload = new LoadRunner.Workload(names, keyDistribution.chooser(keys, zipfExponent), delta,
-        durabilityMode, batchSize, getRatio, requestIds);
+        durabilityMode, batchSize, getRatio, requestIds, windows, limits);
     LoadRunner.Pace pace = new LoadRunner.Pace(concurrency, warm, duration, requests, cli.deadline());
 
     Map<String, Object> settings = new LinkedHashMap<>();
@@ -156,13 +174,22 @@ public final class BenchCommand implements Callable<Integer> {
     settings.put("get_ratio", getRatio);
 
     settings.put("mode", mode);
+    if (window != null) {
+      settings.put("window", window.hasFixed() ? window.getFixed().getSeconds() + "s" : window.getCalendar().getUnit()
+          + "@" + window.getCalendar().getTimeZone());
+    }
+    if (limit >= 0) {
+      settings.put("limit", limit);
+      settings.put("sliding", sliding);
+    }
     Ledger ledger = new Ledger(keys);
+    WindowLedger windowLedger = window == null ? null : new WindowLedger(keys);
     PrintWriter progress = quiet ? null : spec.commandLine().getErr();
     BenchResult result;
     try (RedisStats stats = redisStats == null ? null : new RedisStats(redisStats)) {
       long commandsBefore = stats == null ? -1 : stats.commands();
       result = "redis-incrby".equals(mode) ? runDirect(workload, pace, ledger, progress)
-          : runGrpc(workload, pace, ledger, progress);
+          : runGrpc(workload, pace, ledger, windowLedger, progress);
       if (stats != null) {
         result = result.withRedis(stats.commands() - commandsBefore, ledger.totalAcknowledged() / Math.max(1, delta));
       }
@@ -176,6 +203,10 @@ public final class BenchCommand implements Callable<Integer> {
         // Buffered increments become visible at their flush; durable ones already are.
         Duration settle = durabilityMode == Durability.DURABILITY_BUFFERED ? Duration.ofSeconds(30) : Duration.ZERO;
         verification = Verifier.verify(client, names, ledger, settle);
+        if (windowLedger != null) {
+          WindowVerifier.Result checked = WindowVerifier.verify(client, names, windowLedger, window, limit, sliding);
+          verification = verification.withWindows(checked.periods(), checked.problems(), limit >= 0);
+        }
       }
     }
     PrintWriter out = spec.commandLine().getOut();
@@ -200,11 +231,11 @@ public final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  private BenchResult runGrpc(LoadRunner.Workload workload, LoadRunner.Pace pace, Ledger ledger, PrintWriter progress)
-      throws InterruptedException {
+  private BenchResult runGrpc(LoadRunner.Workload workload, LoadRunner.Pace pace, Ledger ledger,
+      WindowLedger windowLedger, PrintWriter progress) throws InterruptedException {
     List<ManagedChannel> open = openChannels();
     try {
-      return new LoadRunner(open, workload, pace, ledger).run(progress);
+      return new LoadRunner(open, workload, pace, ledger, windowLedger).run(progress);
     } finally {
       for (ManagedChannel channel : open) {
         channel.shutdownNow();
@@ -268,6 +299,15 @@ public final class BenchCommand implements Callable<Integer> {
     }
     if (mode.equals("redis-incrby") && (redisStats == null || batchSize > 1 || getRatio > 0)) {
       problems.add("--mode redis-incrby needs --redis-stats URI and takes neither --batch-size nor --get-ratio");
+    }
+    if (limit >= 0 && (window == null || durability() == Durability.DURABILITY_BUFFERED)) {
+      problems.add("--limit needs --window, and durable increments (a decision needs Redis)");
+    }
+    if (sliding < 1 || sliding > 4096) {
+      problems.add("--sliding must be between 1 and 4096");
+    }
+    if (window != null && mode.equals("redis-incrby")) {
+      problems.add("--window needs --mode grpc");
     }
     if (!problems.isEmpty()) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), String.join("; ", problems));

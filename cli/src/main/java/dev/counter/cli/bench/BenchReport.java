@@ -31,8 +31,12 @@ final class BenchReport {
       if (verification.passed()) {
         out.printf(Locale.ROOT, "verify       OK: %,d counters hold %s the %,d acknowledged increments%n",
             verification.keys(), verification.exact() ? "exactly" : "at least", verification.acknowledged());
+        if (verification.windowPeriods() > 0) {
+          out.printf(Locale.ROOT, "windows      OK: %,d periods hold exactly what was admitted in them%s%n",
+              verification.windowPeriods(), verification.limited() ? ", each admitting exactly min(L, offered)" : "");
+        }
       } else {
-        out.printf(Locale.ROOT, "verify       FAILED: %d of %,d counters differ%n", verification.mismatches().size(),
+        out.printf(Locale.ROOT, "verify       FAILED: %d differences over %,d counters%n", verification.mismatches().size(),
             verification.keys());
         verification.mismatches().stream().limit(20).forEach(mismatch -> out.println("  " + mismatch));
       }
@@ -77,6 +81,7 @@ final class BenchReport {
           .append(",\"keys\":").append(verification.keys())
           .append(",\"acknowledged\":").append(verification.acknowledged())
           .append(",\"stored\":").append(verification.stored())
+          .append(",\"window_periods\":").append(verification.windowPeriods())
           .append(",\"mismatches\":").append(verification.mismatches().size()).append('}');
     }
     out.println(json.append('}'));

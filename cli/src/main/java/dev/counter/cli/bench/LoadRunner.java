@@ -12,6 +12,8 @@ import dev.counter.v1.GetResponse;
 import dev.counter.v1.IncrementRequest;
 import dev.counter.v1.IncrementResponse;
 import dev.counter.v1.IncrementResult;
+import dev.counter.v1.Limit;
+import dev.counter.v1.Window;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.Status;
@@ -46,7 +48,14 @@ final class LoadRunner {
       Durability durability,
       int batchSize,
       double getRatio,
-      boolean requestIds) {}
+      boolean requestIds,
+      List<Window> windows,
+      List<Limit> limits) {
+    /** True when increments carry limits: only those the reply says were applied count as acknowledged. */
+    boolean limited() {
+      return !limits.isEmpty();
+    }
+  }
 
   /**
    * Sends {@code INCRBY name delta} straight to Redis instead of calling the service: what users
@@ -67,6 +76,7 @@ final class LoadRunner {
   private final Workload workload;
   private final Pace pace;
   private final Ledger ledger;
+  private final WindowLedger windowLedger;
   private final IncrementRequest[] incrementRequests;
   private final GetRequest[] getRequests;
   private final Recorder latencyNanos = new Recorder(3);
@@ -85,28 +95,30 @@ final class LoadRunner {
   private volatile boolean stopping;
   private CountDownLatch slotsDone;
 
-  LoadRunner(List<? extends Channel> channels, Workload workload, Pace pace, Ledger ledger) {
-    this(channels, null, channels.size(), workload, pace, ledger);
+  LoadRunner(List<? extends Channel> channels, Workload workload, Pace pace, Ledger ledger, WindowLedger windowLedger) {
+    this(channels, null, channels.size(), workload, pace, ledger, windowLedger);
   }
 
   LoadRunner(DirectRedis directRedis, int connections, Workload workload, Pace pace, Ledger ledger) {
-    this(List.of(), directRedis, connections, workload, pace, ledger);
+    this(List.of(), directRedis, connections, workload, pace, ledger, null);
   }
 
   private LoadRunner(List<? extends Channel> channels, DirectRedis directRedis, int channelCount, Workload workload,
-      Pace pace, Ledger ledger) {
+      Pace pace, Ledger ledger, WindowLedger windowLedger) {
     this.channels = requireNonNull(channels, "channels is null");
     this.directRedis = directRedis;
     this.channelCount = channelCount;
     this.workload = requireNonNull(workload, "workload is null");
     this.pace = requireNonNull(pace, "pace is null");
     this.ledger = requireNonNull(ledger, "ledger is null");
+    this.windowLedger = windowLedger;
     int keys = workload.names().size();
     incrementRequests = new IncrementRequest[keys];
     getRequests = new GetRequest[keys];
     for (int k = 0; k < keys; k++) {
       incrementRequests[k] = IncrementRequest.newBuilder().setName(workload.names().get(k))
-          .setDelta(workload.delta()).setDurability(workload.durability()).build();
+          .setDelta(workload.delta()).setDurability(workload.durability())
+          .addAllWindows(workload.windows()).addAllLimits(workload.limits()).build();
       getRequests[k] = GetRequest.newBuilder().setName(workload.names().get(k)).build();
     }
   }
@@ -229,10 +241,9 @@ final class LoadRunner {
               for (int i = 0; i < keys.length; i++) {
                 IncrementResult result = response.getResults(i);
                 if (result.hasResponse()) {
-                  ledger.acknowledged(keys[i], workload.delta());
-                  applied++;
+                  applied += acknowledge(keys[i], result.getResponse()) ? 1 : 0;
                 } else if (mayHaveApplied(Status.fromCodeValue(result.getError().getCode()))) {
-                  ledger.unknown(keys[i], workload.delta());
+                  unknown(keys[i]);
                 }
               }
               if (measuring) {
@@ -244,7 +255,7 @@ final class LoadRunner {
             void failed(Status status) {
               if (mayHaveApplied(status)) {
                 for (int key : keys) {
-                  ledger.unknown(key, workload.delta());
+                  unknown(key);
                 }
               }
             }
@@ -255,8 +266,7 @@ final class LoadRunner {
           new Completion<IncrementResponse>(slot, startNanos) {
             @Override
             void succeeded(IncrementResponse response) {
-              ledger.acknowledged(key, workload.delta());
-              if (measuring) {
+              if (acknowledge(key, response) && measuring) {
                 measuredIncrements.increment();
               }
             }
@@ -264,10 +274,33 @@ final class LoadRunner {
             @Override
             void failed(Status status) {
               if (mayHaveApplied(status)) {
-                ledger.unknown(key, workload.delta());
+                unknown(key);
               }
             }
           });
+    }
+  }
+
+  /**
+   * Records an answered increment; returns true when it was applied. Without limits every answer
+   * is an applied increment (the no-op baseline server answers without the field that says so).
+   */
+  private boolean acknowledge(int key, IncrementResponse response) {
+    boolean applied = !workload.limited() || response.getApplied();
+    if (applied) {
+      ledger.acknowledged(key, workload.delta());
+    }
+    if (windowLedger != null && response.getWindowsCount() > 0) {
+      com.google.protobuf.Timestamp start = response.getWindows(0).getPeriod().getStart();
+      windowLedger.decided(key, start.getSeconds() * 1000 + start.getNanos() / 1_000_000, applied);
+    }
+    return applied;
+  }
+
+  private void unknown(int key) {
+    ledger.unknown(key, workload.delta());
+    if (windowLedger != null) {
+      windowLedger.unknown(key);
     }
   }
 
