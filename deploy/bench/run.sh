@@ -103,7 +103,7 @@ for target in "$BASELINE" "$COUNTER"; do
       "--concurrency 16 --keys 10000 --distribution uniform --batch-size 100" \
       "--concurrency 256 --keys 1 --distribution hot --durability buffered"; do
     # shellcheck disable=SC2086 # $load is a list of options on purpose
-    "${CLI[@]}" --target "$target" --deadline 10s bench --quiet --duration "$PRIME" --warmup 0s $load >/dev/null
+    "${CLI[@]}" --target "$target" --deadline 10s bench --max-error-ratio 1 --quiet --duration "$PRIME" --warmup 0s $load >/dev/null
   done
 done
 
@@ -112,7 +112,7 @@ RESULTS="$OUT/results.jsonl"
 bench() { # LABEL TARGET ARGS...
   local label="$1" target="$2"; shift 2
   echo "  $label: $*" >&2
-  "${CLI[@]}" --target "$target" --deadline 10s bench --quiet --json --label "$label" \
+  "${CLI[@]}" --target "$target" --deadline 10s bench --max-error-ratio 1 --quiet --json --label "$label" \
     --duration "$DURATION" --warmup "$WARMUP" "$@" >> "$RESULTS"
 }
 pair_with() { # COUNTER_TARGET SCENARIO ARGS...: baseline, then that counter server, under identical load
@@ -148,13 +148,13 @@ for scenario in $SCENARIOS; do
       LINGER_PID=$!
       PIDS+=($LINGER_PID)
       await_ready "127.0.0.1:$LINGER_PORT"
-      "${CLI[@]}" --target "127.0.0.1:$LINGER_PORT" --deadline 10s bench --quiet --duration "$PRIME" --warmup 0s \
+      "${CLI[@]}" --target "127.0.0.1:$LINGER_PORT" --deadline 10s bench --max-error-ratio 1 --quiet --duration "$PRIME" --warmup 0s \
         --concurrency 256 --keys 1 --distribution hot >/dev/null
       pair_with "127.0.0.1:$LINGER_PORT" s2-c256-linger-2ms --concurrency 256 --keys 1 --distribution hot
       kill "$LINGER_PID" ;;
     memory)
       # 1,000,000 distinct counters (10,000 batches of 100, each counter once), then the RSS.
-      "${CLI[@]}" --target "$COUNTER" --deadline 30s bench --quiet --json --label "memory/counter" \
+      "${CLI[@]}" --target "$COUNTER" --deadline 30s bench --max-error-ratio 1 --quiet --json --label "memory/counter" \
         --requests 10000 --warmup 0s --concurrency 16 --batch-size 100 --keys 1000000 --distribution sequential \
         --verify >> "$RESULTS"
       RSS_MIB=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$COUNTER_PID/status") ;;

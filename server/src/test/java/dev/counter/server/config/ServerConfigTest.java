@@ -40,6 +40,29 @@ class ServerConfigTest {
   }
 
   @Test
+  void operationsSettings() {
+    ServerConfig defaults = ServerConfig.parse(Map.of());
+    assertThat(defaults.metricsHost()).isEmpty();
+    assertThat(defaults.otlpEndpoint()).isEmpty();
+    assertThat(defaults.traceSampleRatio()).isEqualTo(0.01);
+    assertThat(defaults.logFormat()).isEqualTo("text");
+
+    ServerConfig set = ServerConfig.parse(Map.of("COUNTER_LOG_FORMAT", "json", "COUNTER_METRICS_HOST", "127.0.0.1"),
+        "--otlp-endpoint", "http://127.0.0.1:4318", "--trace-sample-ratio", "0.5");
+    assertThat(set.metricsHost()).contains("127.0.0.1");
+    assertThat(set.otlpEndpoint()).contains(java.net.URI.create("http://127.0.0.1:4318"));
+    assertThat(set.traceSampleRatio()).isEqualTo(0.5);
+    assertThat(set.logFormat()).isEqualTo("json");
+
+    assertThatThrownBy(() -> ServerConfig.parse(Map.of(), "--log-format", "xml")).hasMessage(
+        "--log-format must be text or json, was xml");
+    assertThatThrownBy(() -> ServerConfig.parse(Map.of(), "--trace-sample-ratio", "2")).hasMessageContaining(
+        "--trace-sample-ratio must be between 0 and 1");
+    assertThatThrownBy(() -> ServerConfig.parse(Map.of(), "--otlp-endpoint", "collector:4318")).hasMessageContaining(
+        "--otlp-endpoint must be an http:// or https:// URL");
+  }
+
+  @Test
   void clusterSettings() {
     ServerConfig config = ServerConfig.parse(Map.of("COUNTER_REPLICA_ACKS", "1"),
         "--redis-cluster", "redis://127.0.0.1:7000, redis://127.0.0.1:7001", "--replica-ack-timeout", "250ms");
