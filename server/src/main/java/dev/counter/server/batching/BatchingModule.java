@@ -19,19 +19,26 @@ public final class BatchingModule extends AbstractModule {
 
   @Provides
   @Singleton
-  CounterReader reader(CounterStore store, SharedEventLoops eventLoops) {
-    return new ReadCoalescer(store, new EndOfBurstFlushTrigger(eventLoops));
+  RecentValues recentValues(ServerConfig config) {
+    return new RecentValues(config.recentValues());
   }
 
   @Provides
   @Singleton
-  SmartBatcher batcher(IncrementWriter store, ServerConfig config, SharedEventLoops eventLoops, BatcherMetrics metrics) {
+  CounterReader reader(CounterStore store, SharedEventLoops eventLoops, RecentValues recent) {
+    return new ReadCoalescer(store, new EndOfBurstFlushTrigger(eventLoops), recent);
+  }
+
+  @Provides
+  @Singleton
+  SmartBatcher batcher(IncrementWriter store, ServerConfig config, SharedEventLoops eventLoops, BatcherMetrics metrics,
+      RecentValues recent) {
     // Write tokens live one idempotency window; resending for half of it keeps a wide margin.
     Duration resendFor = config.idempotencyWindow().dividedBy(2);
     Duration writeTimeout = config.redisTimeout().multipliedBy(2).plus(config.replicaAckTimeout()).plusSeconds(5);
     return new SmartBatcher(store, new BatcherSettings(config.maxPending(), config.flushMaxOps(),
         config.flushLinger(), config.flushLingerMinBatch(), config.flushLingerTargetBatch(), Duration.ofMillis(50),
         Duration.ofSeconds(1), resendFor, writeTimeout),
-        new EndOfBurstFlushTrigger(eventLoops), metrics);
+        new EndOfBurstFlushTrigger(eventLoops), metrics, recent);
   }
 }

@@ -23,13 +23,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class ReadCoalescer implements CounterReader {
   private final BulkReader store;
   private final FlushTrigger trigger;
+  private final RecentValues recent;
   private final ConcurrentLinkedQueue<PendingRead> queue = new ConcurrentLinkedQueue<>();
   /** A burst task is scheduled on the trigger and has not started draining yet. */
   private final AtomicBoolean scheduled = new AtomicBoolean();
 
   public ReadCoalescer(BulkReader store, FlushTrigger trigger) {
+    this(store, trigger, new RecentValues(0));
+  }
+
+  /** @param recent told every value read, for bounded-staleness reads */
+  public ReadCoalescer(BulkReader store, FlushTrigger trigger, RecentValues recent) {
     this.store = requireNonNull(store, "store is null");
     this.trigger = requireNonNull(trigger, "trigger is null");
+    this.recent = requireNonNull(recent, "recent is null");
   }
 
   @Override
@@ -53,6 +60,7 @@ public final class ReadCoalescer implements CounterReader {
       return;
     }
     List<String> names = new ArrayList<>(waitersByName.keySet());
+    long sentNanos = System.nanoTime();
     List<CompletableFuture<Long>> values;
     try {
       values = store.getEach(names);
@@ -61,8 +69,12 @@ public final class ReadCoalescer implements CounterReader {
       return;
     }
     for (int i = 0; i < names.size(); i++) {
-      List<CompletableFuture<Long>> waiters = waitersByName.get(names.get(i));
+      String name = names.get(i);
+      List<CompletableFuture<Long>> waiters = waitersByName.get(name);
       values.get(i).whenComplete((value, error) -> {
+        if (error == null) {
+          recent.observe(name, value, sentNanos);
+        }
         for (CompletableFuture<Long> waiter : waiters) {
           if (error != null) {
             waiter.completeExceptionally(error);

@@ -34,13 +34,17 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
   private final ScheduledExecutorService timer;
   private final FlushTrigger trigger;
   private final BatcherMetrics metrics;
+  private final RecentValues recent;
   private volatile boolean closed;
 
   public SmartBatcher(IncrementWriter store, BatcherSettings settings) {
-    this(store, settings, FlushTrigger.IMMEDIATE, BatcherMetrics.NONE);
+    this(store, settings, FlushTrigger.IMMEDIATE, BatcherMetrics.NONE, new RecentValues(0));
   }
 
-  public SmartBatcher(IncrementWriter store, BatcherSettings settings, FlushTrigger trigger, BatcherMetrics metrics) {
+  /** @param recent told each counter's value after every flush, for bounded-staleness reads */
+  public SmartBatcher(IncrementWriter store, BatcherSettings settings, FlushTrigger trigger, BatcherMetrics metrics,
+      RecentValues recent) {
+    this.recent = requireNonNull(recent, "recent is null");
     this.store = requireNonNull(store, "store is null");
     this.settings = requireNonNull(settings, "settings is null");
     this.trigger = requireNonNull(trigger, "trigger is null");
@@ -208,8 +212,16 @@ public final class SmartBatcher implements IncrementBatcher, AutoCloseable {
     int applied = 0;
     int duplicates = 0;
     int notApplied = 0;
+    boolean remember = recent.enabled();
     for (int i = 0; i < increments.size(); i++) {
       IncrementListener listener = increments.get(i).listener();
+      if (remember && (i + 1 == increments.size() || !increments.get(i + 1).name().equals(increments.get(i).name()))) {
+        // The last increment of a counter in this write: the counter's total when the script ran.
+        WriteResult.Outcome outcome = result.outcome(i);
+        if (outcome == WriteResult.Outcome.APPLIED || outcome == WriteResult.Outcome.NOT_APPLIED) {
+          recent.observe(increments.get(i).name(), result.value(i), write.firstSentNanos());
+        }
+      }
       try {
         Decided decided = result.decided(i);
         if (decided != null) {

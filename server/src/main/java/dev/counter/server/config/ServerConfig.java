@@ -117,6 +117,11 @@ public final class ServerConfig {
       description = "Increments a node may hold before they are written; beyond it calls get RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE}).")
   private int maxPending;
 
+  @Option(names = "--recent-values", defaultValue = "100000", paramLabel = "N",
+      description = "Counters whose latest value a node keeps for bounded-staleness reads (Get with max_staleness); "
+          + "0 makes every read exact (default: ${DEFAULT-VALUE}).")
+  private int recentValues;
+
   @Option(names = "--max-watchers", defaultValue = "10000", paramLabel = "N",
       description = "Watch streams a node serves at once; beyond it Watch gets RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE}).")
   private int maxWatchers;
@@ -232,6 +237,8 @@ public final class ServerConfig {
     check(maxPending >= 1 && maxPending <= MAX_PENDING_LIMIT,
         "--max-pending must be between 1 and " + MAX_PENDING_LIMIT + ", was " + maxPending);
     check(maxWatchers >= 0 && maxWatchers <= 1_000_000, "--max-watchers must be between 0 and 1000000, was " + maxWatchers);
+    check(recentValues >= 0 && recentValues <= 10_000_000,
+        "--recent-values must be between 0 and 10000000, was " + recentValues);
     check(flushMaxOps >= 1 && flushMaxOps <= 100_000, "--flush-max-ops must be between 1 and 100000, was " + flushMaxOps);
     check(flushLinger.compareTo(Duration.ofSeconds(1)) <= 0, "--flush-linger must be at most 1s, was " + flushLinger);
     check(flushLingerMinBatch >= 0, "--flush-linger-min-batch must not be negative, was " + flushLingerMinBatch);
@@ -389,6 +396,10 @@ public final class ServerConfig {
 
   public int maxPending() {
     return maxPending;
+  }
+
+  public int recentValues() {
+    return recentValues;
   }
 
   public int maxWatchers() {

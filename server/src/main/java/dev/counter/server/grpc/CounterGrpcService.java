@@ -6,6 +6,7 @@ import dev.counter.server.batching.Admission;
 import dev.counter.server.batching.CounterReader;
 import dev.counter.server.batching.IncrementBatcher;
 import dev.counter.server.batching.PendingIncrement;
+import dev.counter.server.batching.RecentValues;
 import dev.counter.server.health.ServingState;
 import dev.counter.server.store.Bucket;
 import dev.counter.server.store.CounterStore;
@@ -43,6 +44,7 @@ import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -62,15 +64,17 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
   private final CounterStore store;
   private final ServingState serving;
   private final WatchHub watches;
+  private final RecentValues recent;
 
   @Inject
   public CounterGrpcService(IncrementBatcher batcher, CounterReader reader, CounterStore store, ServingState serving,
-      WatchHub watches) {
+      WatchHub watches, RecentValues recent) {
     this.batcher = requireNonNull(batcher, "batcher is null");
     this.reader = requireNonNull(reader, "reader is null");
     this.store = requireNonNull(store, "store is null");
     this.serving = requireNonNull(serving, "serving is null");
     this.watches = requireNonNull(watches, "watches is null");
+    this.recent = requireNonNull(recent, "recent is null");
   }
 
   @Override
@@ -176,6 +180,14 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
       return;
     }
     if (!request.getIncludeShards()) {
+      long maxAge = RequestValidator.stalenessNanos(request.getMaxStaleness());
+      Long fresh = maxAge > 0 ? recent.fresh(request.getName(), maxAge) : null;
+      if (fresh != null) {
+        // Bounded staleness: a value this node saw, from a command sent at most max_staleness ago.
+        responseObserver.onNext(GetResponse.newBuilder().setValue(fresh).build());
+        responseObserver.onCompleted();
+        return;
+      }
       respond(reader.get(request.getName()), value -> GetResponse.newBuilder().setValue(value).build(), responseObserver,
           StoreFailures.Operation.READ);
       return;
@@ -203,10 +215,30 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
       responseObserver.onError(error.toException());
       return;
     }
-    respond(store.getAll(names), values -> {
+    long maxAge = RequestValidator.stalenessNanos(request.getMaxStaleness());
+    long[] known = new long[names.size()];
+    List<String> unknown = new ArrayList<>();
+    List<Integer> unknownAt = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      Long fresh = maxAge > 0 ? recent.fresh(names.get(i), maxAge) : null;
+      if (fresh != null) {
+        known[i] = fresh;
+      } else {
+        unknown.add(names.get(i));
+        unknownAt.add(i);
+      }
+    }
+    long sentNanos = System.nanoTime();
+    CompletionStage<List<Long>> read = unknown.isEmpty() ? CompletableFuture.completedFuture(List.of())
+        : store.getAll(unknown);
+    respond(read, values -> {
+      for (int k = 0; k < values.size(); k++) {
+        known[unknownAt.get(k)] = values.get(k);
+        recent.observe(unknown.get(k), values.get(k), sentNanos);
+      }
       BatchGetResponse.Builder response = BatchGetResponse.newBuilder();
       for (int i = 0; i < names.size(); i++) {
-        response.addValues(CounterValue.newBuilder().setName(names.get(i)).setValue(values.get(i)));
+        response.addValues(CounterValue.newBuilder().setName(names.get(i)).setValue(known[i]));
       }
       return response.build();
     }, responseObserver, StoreFailures.Operation.READ);
@@ -222,9 +254,12 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
       responseObserver.onError(error.toException());
       return;
     }
-    respond(store.reset(request.getName()),
-        previous -> ResetResponse.newBuilder().setPreviousValue(previous).build(), responseObserver,
-        StoreFailures.Operation.RESET);
+    long sentNanos = System.nanoTime();
+    respond(store.reset(request.getName()), previous -> {
+      // Zero when the script ran, after it was sent: a bounded-staleness read may serve that.
+      recent.observe(request.getName(), 0, sentNanos);
+      return ResetResponse.newBuilder().setPreviousValue(previous).build();
+    }, responseObserver, StoreFailures.Operation.RESET);
   }
 
   @Override
@@ -317,9 +352,11 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
       responseObserver.onError(error.toException());
       return;
     }
-    respond(store.delete(request.getName()),
-        previous -> DeleteResponse.newBuilder().setPreviousValue(previous).build(), responseObserver,
-        StoreFailures.Operation.DELETE);
+    long sentNanos = System.nanoTime();
+    respond(store.delete(request.getName()), previous -> {
+      recent.observe(request.getName(), 0, sentNanos);
+      return DeleteResponse.newBuilder().setPreviousValue(previous).build();
+    }, responseObserver, StoreFailures.Operation.DELETE);
   }
 
   @Override

@@ -100,6 +100,14 @@ final class RequestValidator {
     return java.time.Duration.ofSeconds(interval.getSeconds(), Math.max(0, Math.min(999_999_999, interval.getNanos())));
   }
 
+  /** A read's max_staleness in nanoseconds; 0 (an exact read) when unset, zero, negative or malformed. */
+  static long stalenessNanos(com.google.protobuf.Duration staleness) {
+    if (staleness.getSeconds() < 0 || staleness.getNanos() < 0 || staleness.getSeconds() > 86_400 * 365L) {
+      return 0;
+    }
+    return staleness.getSeconds() * 1_000_000_000L + staleness.getNanos();
+  }
+
   static boolean isBuffered(IncrementRequest request) {
     return request.getDurability() == Durability.DURABILITY_BUFFERED;
   }
