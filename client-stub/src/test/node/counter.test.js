@@ -98,6 +98,11 @@ function assertStatus(err, code, reason) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// The outcome fields of an IncrementResponse (windows and limits are checked where they are used).
+function outcome(response) {
+  return { value: response.value, duplicate: response.duplicate, applied: response.applied };
+}
+
 before(async () => {
   client = new counterV1.CounterService(TARGET, grpc.credentials.createInsecure());
   await new Promise((resolve, reject) => {
@@ -113,17 +118,16 @@ after(() => {
 
 test('Increment (durable) returns the value after each increment', async () => {
   const name = uniqueName('durable');
-  assert.deepEqual(await call('Increment', { name, delta: '3' }), { value: '3', duplicate: false });
-  assert.deepEqual(await call('Increment', { name, delta: '4', durability: 'DURABILITY_DURABLE' }),
-    { value: '7', duplicate: false });
-  assert.deepEqual(await call('Increment', { name, delta: '-10' }), { value: '-3', duplicate: false });
+  assert.deepEqual(outcome(await call('Increment', { name, delta: '3' })), { value: '3', duplicate: false, applied: true });
+  assert.deepEqual(outcome(await call('Increment', { name, delta: '4', durability: 'DURABILITY_DURABLE' })), { value: '7', duplicate: false, applied: true });
+  assert.deepEqual(outcome(await call('Increment', { name, delta: '-10' })), { value: '-3', duplicate: false, applied: true });
   assert.deepEqual(await call('Get', { name }), { value: '-3', shards: [] });
 });
 
 test('Increment (buffered) returns an empty response and the value becomes visible', async () => {
   const name = uniqueName('buffered');
   const response = await call('Increment', { name, delta: '5', durability: 'DURABILITY_BUFFERED' });
-  assert.deepEqual(response, { value: '0', duplicate: false });
+  assert.deepEqual(outcome(response), { value: '0', duplicate: false, applied: false });
   const deadline = Date.now() + 5000;
   let value;
   for (;;) {
@@ -138,13 +142,12 @@ test('Increment retried with the same request_id is applied once', async () => {
   const name = uniqueName('idempotent');
   const requestId = crypto.randomUUID();
   const first = await call('Increment', { name, delta: '7', request_id: requestId });
-  assert.deepEqual(first, { value: '7', duplicate: false });
+  assert.deepEqual(outcome(first), { value: '7', duplicate: false, applied: true });
   const retry = await call('Increment', { name, delta: '7', request_id: requestId });
-  assert.deepEqual(retry, { value: '7', duplicate: true });
+  assert.deepEqual(outcome(retry), { value: '7', duplicate: true, applied: true });
   assert.equal((await call('Get', { name })).value, '7', 'the retry must not be applied again');
   // A different request_id is a different increment.
-  assert.deepEqual(await call('Increment', { name, delta: '1', request_id: crypto.randomUUID() }),
-    { value: '8', duplicate: false });
+  assert.deepEqual(outcome(await call('Increment', { name, delta: '1', request_id: crypto.randomUUID() })), { value: '8', duplicate: false, applied: true });
 });
 
 test('Get reads 0 for an unknown counter and the value otherwise', async () => {
@@ -197,16 +200,16 @@ test('BatchIncrement: one bad item fails alone, the others are applied in order'
     ],
   });
   assert.equal(results.length, 4);
-  assert.deepEqual(results[0].response, { value: '10', duplicate: false });
+  assert.deepEqual(outcome(results[0].response), { value: '10', duplicate: false, applied: true });
   assert.equal(results[0].error, null);
   assert.equal(results[1].response, null);
   assert.ok(results[1].error, 'the empty-name item must carry an error');
   assert.equal(results[1].error.code, 3);
   assert.equal(results[1].error.reason, 'NAME_REQUIRED');
   assert.ok(results[1].error.message.length > 0, 'the item error must carry a message');
-  assert.deepEqual(results[2].response, { value: '20', duplicate: false });
+  assert.deepEqual(outcome(results[2].response), { value: '20', duplicate: false, applied: true });
   assert.equal(results[2].error, null);
-  assert.deepEqual(results[3].response, { value: '15', duplicate: false });
+  assert.deepEqual(outcome(results[3].response), { value: '15', duplicate: false, applied: true });
   assert.equal(results[3].error, null);
   const { values } = await call('BatchGet', { names: [a, b] });
   assert.deepEqual(values.map((v) => v.value), ['15', '20']);
@@ -260,4 +263,28 @@ test('an increment past int64 max is OUT_OF_RANGE with COUNTER_OVERFLOW and appl
     '-9223372036854775808');
   assertStatus(await callExpectingError('Increment', { name: low, delta: '-1' }),
     grpc.status.OUT_OF_RANGE, 'COUNTER_OVERFLOW');
+});
+
+test('a rate limit decides exactly, from a non-Java client, and a dry run reads what remains', async () => {
+  const name = uniqueName('limit');
+  const limited = { name, delta: '1', windows: [{ fixed: { seconds: '3600' } }],
+    limits: [{ scope: 'LIMIT_SCOPE_PERIOD', window: 0, max: '3' }] };
+  const replies = await Promise.all([1, 2, 3, 4, 5].map(() => call('Increment', limited)));
+  assert.equal(replies.filter((r) => r.applied).length, 3);
+  const denied = replies.filter((r) => r.decision === 'DECISION_DENIED');
+  assert.equal(denied.length, 2);
+  for (const reply of denied) {
+    assert.equal(reply.applied, false);
+    assert.equal(reply.value, '3');
+    assert.equal(reply.limits[0].exceeded, true);
+    assert.ok(reply.retry_after, 'a denial of a period limit says when to retry');
+  }
+  const remaining = await call('Increment', { ...limited, delta: '0', limit_mode: 'LIMIT_MODE_DRY_RUN',
+    limits: [{ scope: 'LIMIT_SCOPE_PERIOD', window: 0, max: '10' }] });
+  assert.equal(remaining.applied, false);
+  assert.equal(remaining.limits[0].remaining, '7');
+  const window = await call('GetWindow', { name, window: { fixed: { seconds: '3600' } } });
+  assert.equal(window.sum, '3');
+  assertStatus(await callExpectingError('Increment', { ...limited, durability: 'DURABILITY_BUFFERED' }),
+    grpc.status.INVALID_ARGUMENT, 'LIMITS_NEED_DURABILITY');
 });

@@ -43,8 +43,11 @@ final class FlushLane {
   private long lastFlushStartNanos;
   private int lastFlushSize;
 
-  /** A linger ends this long before the earliest deadline it would otherwise hold an increment past. */
-  static final long DEADLINE_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  /**
+   * A linger ends this long before the earliest deadline it would otherwise hold an increment past:
+   * time for the write itself and for a timer that fires a little late.
+   */
+  static final long DEADLINE_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
   FlushLane(SmartBatcher batcher, long lingerNanos, int lingerMinBatch, int lingerTargetBatch) {
     this.batcher = batcher;
