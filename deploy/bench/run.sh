@@ -17,7 +17,7 @@ OUT="${1:-$ROOT/deploy/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}"
 DURATION="${BENCH_DURATION:-10s}"
 WARMUP="${BENCH_WARMUP:-5s}"
 PRIME="${BENCH_PRIME:-8s}"
-SCENARIOS="${BENCH_SCENARIOS:-s1 s2-c64 s2-c256 s3 s4 s5 s6 sweep direct linger memory}"
+SCENARIOS="${BENCH_SCENARIOS:-s1 s2-c64 s2-c256 s3 s4 s5 s6 s6-stale w1 l1 l2 l3 sweep direct linger memory}"
 REDIS_PORT="${BENCH_REDIS_PORT:-16390}"
 BASELINE_PORT="${BENCH_BASELINE_PORT:-19191}"
 COUNTER_PORT="${BENCH_COUNTER_PORT:-19190}"
@@ -73,7 +73,8 @@ setsid "$REDIS_SERVER" --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendo
 PIDS+=($!)
 setsid java "${SERVER_JVM[@]}" -jar "$OUT/bin/counter-cli.jar" baseline-server --port "$BASELINE_PORT" \
   > "$OUT/logs/baseline.log" 2>&1 &
-PIDS+=($!)
+BASELINE_PID=$!
+PIDS+=($BASELINE_PID)
 # shellcheck disable=SC2086 # BENCH_COUNTER_ARGS is a space-separated list of server options on purpose
 COUNTER_SERVER_JAR="$SERVER_JAR" setsid "$START_SCRIPT" --port "$COUNTER_PORT" --redis "$REDIS_URI" --host 127.0.0.1 \
   --metrics-port "$METRICS_PORT" ${BENCH_COUNTER_ARGS:-} \
@@ -115,12 +116,16 @@ bench() { # LABEL TARGET ARGS...
   "${CLI[@]}" --target "$target" --deadline 10s bench --max-error-ratio 1 --quiet --json --label "$label" \
     --duration "$DURATION" --warmup "$WARMUP" "$@" >> "$RESULTS"
 }
-pair_with() { # COUNTER_TARGET SCENARIO ARGS...: baseline, then that counter server, under identical load
+# Baseline, then the counter server (process COUNTER_PID_NOW) under identical load; both report the
+# CPU their process spent per call in the measured window (/proc), the counter run also Redis's.
+pair_with() { # COUNTER_TARGET SCENARIO ARGS...
   local counter="$1" scenario="$2"; shift 2
-  bench "$scenario/baseline" "$BASELINE" "$@"
-  bench "$scenario/counter" "$counter" --verify --redis-stats "$REDIS_URI" "$@"
+  bench "$scenario/baseline" "$BASELINE" --server-pid "$BASELINE_PID" "$@"
+  bench "$scenario/counter" "$counter" --server-pid "$COUNTER_PID_NOW" --verify --redis-stats "$REDIS_URI" "$@"
 }
-pair() { pair_with "$COUNTER" "$@"; }
+pair() { COUNTER_PID_NOW=$COUNTER_PID pair_with "$COUNTER" "$@"; }
+# Increments that never reach a limit of 10^12: the cost of deciding, compared with s2-c256.
+NEVER=1000000000000
 
 RSS_MIB=-1
 for scenario in $SCENARIOS; do
@@ -128,11 +133,16 @@ for scenario in $SCENARIOS; do
   case "$scenario" in
     s1) pair s1 --concurrency 1 --keys 1 --distribution hot ;;
     s2-c64) pair s2-c64 --concurrency 64 --keys 1 --distribution hot ;;
-    s2-c256) pair s2-c256 --concurrency 256 --keys 1 --distribution hot ;;
+    s2-c256) pair s2-c256 --concurrency 256 --channels 4 --keys 1 --distribution hot ;;
     s3) pair s3 --concurrency 256 --keys 10000 --distribution uniform ;;
     s4) pair s4 --concurrency 256 --keys 1 --distribution hot --durability buffered ;;
     s5) pair s5 --concurrency 16 --keys 10000 --distribution uniform --batch-size 100 ;;
     s6) pair s6 --concurrency 64 --keys 1000 --distribution uniform --get-ratio 0.9 ;;
+    s6-stale) pair s6-stale --concurrency 64 --keys 1000 --distribution uniform --get-ratio 0.9 --max-staleness 1s ;;
+    w1) pair w1 --concurrency 256 --channels 4 --keys 1 --distribution hot --window 1m ;;
+    l1) pair l1 --concurrency 256 --channels 4 --keys 1 --distribution hot --window 10s --limit "$NEVER" ;;
+    l2) pair l2 --concurrency 256 --channels 4 --keys 1 --distribution hot --window 1s --limit "$NEVER" --sliding 60 ;;
+    l3) pair l3 --concurrency 256 --channels 4 --keys 10 --distribution uniform --window 1s --limit 1000 ;;
     sweep) for c in 4 16 1024; do pair "sweep-c$c" --concurrency "$c" --keys 1 --distribution hot; done ;;
     direct)
       # What users would do instead: one INCRBY per increment, straight to Redis with Lettuce.
@@ -150,7 +160,8 @@ for scenario in $SCENARIOS; do
       await_ready "127.0.0.1:$LINGER_PORT"
       "${CLI[@]}" --target "127.0.0.1:$LINGER_PORT" --deadline 10s bench --max-error-ratio 1 --quiet --duration "$PRIME" --warmup 0s \
         --concurrency 256 --keys 1 --distribution hot >/dev/null
-      pair_with "127.0.0.1:$LINGER_PORT" s2-c256-linger-2ms --concurrency 256 --keys 1 --distribution hot
+      COUNTER_PID_NOW=$LINGER_PID pair_with "127.0.0.1:$LINGER_PORT" s2-c256-linger-2ms --concurrency 256 --channels 4 \
+        --keys 1 --distribution hot
       kill "$LINGER_PID" ;;
     memory)
       # 1,000,000 distinct counters (10,000 batches of 100, each counter once), then the RSS.

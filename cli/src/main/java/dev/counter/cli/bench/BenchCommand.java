@@ -93,6 +93,15 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--request-ids", description = "Give every increment a request id (exercises deduplication).")
   boolean requestIds;
 
+  @Option(names = "--max-staleness", defaultValue = "0ms", converter = DurationOption.class, paramLabel = "DURATION",
+      description = "Gets (--get-ratio) accept a value this old: bounded-staleness reads (default: exact).")
+  java.time.Duration maxStaleness;
+
+  @Option(names = "--server-pid", paramLabel = "PID",
+      description = "Also report the CPU time the process PID (the server under test, on this machine) spent per "
+          + "call in the measured window, from /proc.")
+  Long serverPid;
+
   @Option(names = "--window", paramLabel = "WINDOW", converter = dev.counter.cli.WindowOption.class,
       description = "Every increment also counts into this window (1s, 1m, day@ZONE...); --verify then checks each "
           + "period's bucket against what was admitted in it.")
@@ -155,7 +164,7 @@ public final class BenchCommand implements Callable<Integer> {
         : List.of(sliding > 1 ? dev.counter.client.Limits.sliding(0, sliding, limit)
             : dev.counter.client.Limits.perPeriod(0, limit));
     LoadRunner.Workload workload = new LoadRunner.Workload(names, keyDistribution.chooser(keys, zipfExponent), delta,
-        durabilityMode, batchSize, getRatio, requestIds, windows, limits);
+        durabilityMode, batchSize, getRatio, requestIds, windows, limits, maxStaleness);
     LoadRunner.Pace pace = new LoadRunner.Pace(concurrency, warm, duration, requests, cli.deadline());
 
     Map<String, Object> settings = new LinkedHashMap<>();
@@ -172,6 +181,9 @@ public final class BenchCommand implements Callable<Integer> {
     settings.put("durability", durabilityMode == Durability.DURABILITY_BUFFERED ? "buffered" : "durable");
     settings.put("batch_size", batchSize);
     settings.put("get_ratio", getRatio);
+    if (!maxStaleness.isZero()) {
+      settings.put("max_staleness", maxStaleness.toString());
+    }
 
     settings.put("mode", mode);
     if (window != null) {
@@ -187,12 +199,9 @@ public final class BenchCommand implements Callable<Integer> {
     PrintWriter progress = quiet ? null : spec.commandLine().getErr();
     BenchResult result;
     try (RedisStats stats = redisStats == null ? null : new RedisStats(redisStats)) {
-      long commandsBefore = stats == null ? -1 : stats.commands();
-      result = "redis-incrby".equals(mode) ? runDirect(workload, pace, ledger, progress)
-          : runGrpc(workload, pace, ledger, windowLedger, progress);
-      if (stats != null) {
-        result = result.withRedis(stats.commands() - commandsBefore, ledger.totalAcknowledged() / Math.max(1, delta));
-      }
+      CostProbe probe = new CostProbe(serverPid, stats);
+      result = "redis-incrby".equals(mode) ? runDirect(workload, pace, ledger, probe, progress)
+          : runGrpc(workload, pace, ledger, windowLedger, probe, progress);
     }
     Verification verification = null;
     if (verify && "redis-incrby".equals(mode)) {
@@ -232,10 +241,10 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private BenchResult runGrpc(LoadRunner.Workload workload, LoadRunner.Pace pace, Ledger ledger,
-      WindowLedger windowLedger, PrintWriter progress) throws InterruptedException {
+      WindowLedger windowLedger, CostProbe probe, PrintWriter progress) throws InterruptedException {
     List<ManagedChannel> open = openChannels();
     try {
-      return new LoadRunner(open, workload, pace, ledger, windowLedger).run(progress);
+      return new LoadRunner(open, workload, pace, ledger, windowLedger).run(progress, probe);
     } finally {
       for (ManagedChannel channel : open) {
         channel.shutdownNow();
@@ -246,10 +255,10 @@ public final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  private BenchResult runDirect(LoadRunner.Workload workload, LoadRunner.Pace pace, Ledger ledger, PrintWriter progress)
-      throws InterruptedException {
+  private BenchResult runDirect(LoadRunner.Workload workload, LoadRunner.Pace pace, Ledger ledger, CostProbe probe,
+      PrintWriter progress) throws InterruptedException {
     try (DirectRedisLoad direct = new DirectRedisLoad(redisStats, channels)) {
-      return new LoadRunner(direct, channels, workload, pace, ledger).run(progress);
+      return new LoadRunner(direct, channels, workload, pace, ledger).run(progress, probe);
     }
   }
 

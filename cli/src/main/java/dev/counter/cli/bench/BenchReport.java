@@ -20,9 +20,14 @@ final class BenchReport {
     out.printf(Locale.ROOT, "latency ms   p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f%n",
         result.latencyMillis(50), result.latencyMillis(90), result.latencyMillis(99), result.latencyMillis(99.9),
         result.maxLatencyMillis());
-    if (result.redisCommands() >= 0) {
-      out.printf(Locale.ROOT, "redis        %,d commands for %,d increments: %.4f per increment%n", result.redisCommands(),
-          result.acknowledgedIncrements(), result.redisCommandsPerIncrement());
+    if (result.cost().redisCommands() >= 0) {
+      out.printf(Locale.ROOT, "redis        %,d commands, %.3f s CPU for %,d increments: %.4f commands and %.2f µs CPU per "
+              + "increment%n", result.cost().redisCommands(), result.cost().redisCpuMicros() / 1e6, result.increments(),
+          result.redisCommandsPerIncrement(), result.redisCpuMicrosPerIncrement());
+    }
+    if (result.cost().serverCpuNanos() >= 0) {
+      out.printf(Locale.ROOT, "server cpu   %.3f s: %.2f µs per call, %.3f µs per increment sent%n",
+          result.cost().serverCpuNanos() / 1e9, result.serverCpuMicrosPerCall(), result.serverCpuMicrosPerItem());
     }
     Map<String, Long> errors = result.errors();
     out.println("errors       " + (errors.isEmpty() ? "none" : errors.toString())
@@ -70,8 +75,14 @@ final class BenchReport {
       first = false;
     }
     json.append("},\"total_calls\":").append(result.totalCalls());
-    if (result.redisCommands() >= 0) {
-      json.append(",\"redis_commands\":").append(result.redisCommands())
+    if (result.cost().serverCpuNanos() >= 0) {
+      json.append(",\"server_cpu_us_per_call\":").append(number(result.serverCpuMicrosPerCall()))
+          .append(",\"server_cpu_us_per_item\":").append(number(result.serverCpuMicrosPerItem()));
+    }
+    if (result.cost().redisCommands() >= 0) {
+      json.append(",\"redis_cpu_us_per_increment\":").append(number(result.redisCpuMicrosPerIncrement()))
+          .append(",\"redis_cpu_us_per_call\":").append(number(result.redisCpuMicrosPerCall()))
+          .append(",\"redis_commands\":").append(result.cost().redisCommands())
           .append(",\"redis_commands_per_increment\":")
           .append(String.format(Locale.ROOT, "%.5f", result.redisCommandsPerIncrement()));
     }

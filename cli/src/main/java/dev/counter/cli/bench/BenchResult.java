@@ -15,21 +15,35 @@ import org.HdrHistogram.Histogram;
  * @param callsByStatus calls of the whole run (warm-up and wind-down included), by status code
  * @param totalCalls calls of the whole run
  * @param drained whether every call in flight completed at the end
- * @param redisCommands commands Redis executed during the whole run, or -1 when not measured
- * @param acknowledgedIncrements increments acknowledged during the whole run (warm-up included)
+ * @param cost the CPU of the server and Redis, and Redis commands, in the measured window
+ * @param items increments sent in the window's calls (a batch call carries many), denied ones included
  */
 record BenchResult(long elapsedNanos, long calls, long increments, Histogram latencyNanos, long[] callsByStatus,
-    long totalCalls, boolean drained, long redisCommands, long acknowledgedIncrements) {
+    long totalCalls, boolean drained, CostProbe.Cost cost, long items) {
 
-  /** This result with the Redis work of the run added. */
-  BenchResult withRedis(long commands, long acknowledged) {
-    return new BenchResult(elapsedNanos, calls, increments, latencyNanos, callsByStatus, totalCalls, drained, commands,
-        acknowledged);
+  /** Redis commands per acknowledged increment in the measured window, or -1 when not measured. */
+  double redisCommandsPerIncrement() {
+    return cost.redisCommands() < 0 || increments == 0 ? -1 : (double) cost.redisCommands() / increments;
   }
 
-  /** Redis commands per acknowledged increment over the whole run, or -1 when not measured. */
-  double redisCommandsPerIncrement() {
-    return redisCommands < 0 || acknowledgedIncrements == 0 ? -1 : (double) redisCommands / acknowledgedIncrements;
+  /** Server CPU per call in the measured window, µs, or -1. */
+  double serverCpuMicrosPerCall() {
+    return cost.serverCpuNanos() < 0 || calls == 0 ? -1 : cost.serverCpuNanos() / 1e3 / calls;
+  }
+
+  /** Server CPU per increment sent (a batch item counts one), µs, or -1. */
+  double serverCpuMicrosPerItem() {
+    return cost.serverCpuNanos() < 0 || items == 0 ? -1 : cost.serverCpuNanos() / 1e3 / items;
+  }
+
+  /** Redis CPU per acknowledged increment, µs, or -1. */
+  double redisCpuMicrosPerIncrement() {
+    return cost.redisCpuMicros() < 0 || increments == 0 ? -1 : (double) cost.redisCpuMicros() / increments;
+  }
+
+  /** Redis CPU per call, µs, or -1 (for reads). */
+  double redisCpuMicrosPerCall() {
+    return cost.redisCpuMicros() < 0 || calls == 0 ? -1 : (double) cost.redisCpuMicros() / calls;
   }
 
   double seconds() {

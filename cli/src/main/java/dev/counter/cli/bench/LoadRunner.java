@@ -50,7 +50,8 @@ final class LoadRunner {
       double getRatio,
       boolean requestIds,
       List<Window> windows,
-      List<Limit> limits) {
+      List<Limit> limits,
+      Duration maxStaleness) {
     /** True when increments carry limits: only those the reply says were applied count as acknowledged. */
     boolean limited() {
       return !limits.isEmpty();
@@ -83,6 +84,7 @@ final class LoadRunner {
   private final AtomicLongArray callsByStatus = new AtomicLongArray(Status.Code.values().length);
   private final LongAdder measuredCalls = new LongAdder();
   private final LongAdder measuredIncrements = new LongAdder();
+  private final LongAdder measuredItems = new LongAdder();
   private final LongAdder allCalls = new LongAdder();
   private final AtomicLong issuedAfterWarmup = new AtomicLong();
   private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
@@ -119,12 +121,17 @@ final class LoadRunner {
       incrementRequests[k] = IncrementRequest.newBuilder().setName(workload.names().get(k))
           .setDelta(workload.delta()).setDurability(workload.durability())
           .addAllWindows(workload.windows()).addAllLimits(workload.limits()).build();
-      getRequests[k] = GetRequest.newBuilder().setName(workload.names().get(k)).build();
+      GetRequest.Builder get = GetRequest.newBuilder().setName(workload.names().get(k));
+      if (!workload.maxStaleness().isZero()) {
+        get.setMaxStaleness(com.google.protobuf.Duration.newBuilder().setSeconds(workload.maxStaleness().getSeconds())
+            .setNanos(workload.maxStaleness().getNano()));
+      }
+      getRequests[k] = get.build();
     }
   }
 
-  /** Runs the load and returns the figures of the measured window. */
-  BenchResult run(PrintWriter progress) throws InterruptedException {
+  /** Runs the load and returns the figures of the measured window, with what it cost as {@code probe} sees it. */
+  BenchResult run(PrintWriter progress, CostProbe probe) throws InterruptedException {
     slotsDone = new CountDownLatch(pace.concurrency());
     measuring = pace.warmup().isZero();
     long seed = System.nanoTime();
@@ -138,6 +145,7 @@ final class LoadRunner {
       latencyNanos.getIntervalHistogram(); // discard the warm-up
       measuring = true;
     }
+    CostProbe.Sample costAtStart = probe.sample();
     long start = System.nanoTime();
     long end = start + (pace.requests() > 0 ? Long.MAX_VALUE / 2 : pace.duration().toNanos());
     long nextProgress = start + TimeUnit.SECONDS.toNanos(1);
@@ -157,12 +165,13 @@ final class LoadRunner {
     }
     measuring = false;
     long elapsed = System.nanoTime() - start;
+    CostProbe.Cost cost = probe.sample().minus(costAtStart);
     stopping = true;
     Histogram histogram = latencyNanos.getIntervalHistogram();
     boolean drained = slotsDone.await(pace.deadline().toMillis() + 10_000, TimeUnit.MILLISECONDS);
     trampoline.shutdown();
     return new BenchResult(elapsed, measuredCalls.sum(), measuredIncrements.sum(), histogram, countsByStatus(),
-        allCalls.sum(), drained, -1, 0);
+        allCalls.sum(), drained, cost, measuredItems.sum());
   }
 
   private long errors() {
@@ -191,7 +200,7 @@ final class LoadRunner {
     long startNanos = System.nanoTime();
     if (directRedis != null) {
       int key = workload.chooser().next(random);
-      Completion<Long> completion = new Completion<>(slot, startNanos) {
+      Completion<Long> completion = new Completion<>(slot, startNanos, 1) {
         @Override
         void succeeded(Long value) {
           ledger.acknowledged(key, workload.delta());
@@ -219,7 +228,7 @@ final class LoadRunner {
     if (workload.getRatio() > 0 && random.nextDouble() < workload.getRatio()) {
       int key = workload.chooser().next(random);
       ClientCalls.asyncUnaryCall(slot.channel.newCall(CounterServiceGrpc.getGetMethod(), options), getRequests[key],
-          new Completion<GetResponse>(slot, startNanos) {
+          new Completion<GetResponse>(slot, startNanos, 0) {
             @Override
             void succeeded(GetResponse response) {}
 
@@ -234,7 +243,7 @@ final class LoadRunner {
         batch.addItems(request(keys[i]));
       }
       ClientCalls.asyncUnaryCall(slot.channel.newCall(CounterServiceGrpc.getBatchIncrementMethod(), options),
-          batch.build(), new Completion<BatchIncrementResponse>(slot, startNanos) {
+          batch.build(), new Completion<BatchIncrementResponse>(slot, startNanos, keys.length) {
             @Override
             void succeeded(BatchIncrementResponse response) {
               int applied = 0;
@@ -263,7 +272,7 @@ final class LoadRunner {
     } else {
       int key = workload.chooser().next(random);
       ClientCalls.asyncUnaryCall(slot.channel.newCall(CounterServiceGrpc.getIncrementMethod(), options), request(key),
-          new Completion<IncrementResponse>(slot, startNanos) {
+          new Completion<IncrementResponse>(slot, startNanos, 1) {
             @Override
             void succeeded(IncrementResponse response) {
               if (acknowledge(key, response) && measuring) {
@@ -335,11 +344,14 @@ final class LoadRunner {
   private abstract class Completion<T> implements StreamObserver<T> {
     private final Slot slot;
     private final long startNanos;
+    private final int items;
     private T response;
 
-    Completion(Slot slot, long startNanos) {
+    /** @param items increments the call carries (0 for a read) */
+    Completion(Slot slot, long startNanos, int items) {
       this.slot = slot;
       this.startNanos = startNanos;
+      this.items = items;
     }
 
     abstract void succeeded(T response);
@@ -369,6 +381,7 @@ final class LoadRunner {
       if (measuring) {
         latencyNanos.recordValue(Math.max(1, System.nanoTime() - startNanos));
         measuredCalls.increment();
+        measuredItems.add(items);
       }
       callsByStatus.incrementAndGet(code.value());
       next(slot);

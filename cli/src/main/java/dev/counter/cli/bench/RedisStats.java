@@ -7,10 +7,11 @@ import java.util.regex.Pattern;
 
 /**
  * Reads Redis {@code INFO commandstats}: the total number of commands Redis executed (commands
- * run inside scripts included, INFO itself excluded), so a load test can report the Redis work
- * per increment.
+ * run inside scripts included, INFO itself excluded), and {@code INFO cpu}: the CPU time Redis
+ * used, so a load test can report the Redis work per increment.
  */
 final class RedisStats implements AutoCloseable {
+  private static final Pattern CPU = Pattern.compile("^used_cpu_(?:sys|user):([0-9.]+)", Pattern.MULTILINE);
   private static final Pattern CALLS = Pattern.compile("^cmdstat_([a-z|_-]+):calls=(\\d+)", Pattern.MULTILINE);
 
   private final RedisClient client;
@@ -24,6 +25,20 @@ final class RedisStats implements AutoCloseable {
   /** Commands executed so far, by every client. */
   long commands() {
     return parse(connection.sync().info("commandstats"));
+  }
+
+  /** Redis's own CPU time so far (used_cpu_sys + used_cpu_user), in microseconds. */
+  long cpuMicros() {
+    return parseCpu(connection.sync().info("cpu"));
+  }
+
+  static long parseCpu(String cpu) {
+    double seconds = 0;
+    Matcher matcher = CPU.matcher(cpu);
+    while (matcher.find()) {
+      seconds += Double.parseDouble(matcher.group(1));
+    }
+    return Math.round(seconds * 1e6);
   }
 
   static long parse(String commandstats) {
