@@ -93,6 +93,67 @@
 -- fails half way, so anything that can fail (a foreign value in a hash, a key of the wrong type)
 -- fails before the first write.
 
+-- FAST PATH. A flush of plain increments only ('a' and 'A' forms, no token) whose shards and
+-- running sums are all short: string lengths decide that no total can leave int64 (see
+-- shortShards below, which this repeats inline). Written without helper functions on purpose:
+-- Lua creates every function of the chunk each time the script runs, which costs several times
+-- the work of such a flush. Anything else falls through to the general path below; this part
+-- writes nothing until it knows every counter qualifies.
+if ARGV[3] == '-' then
+  local out, valueKeys, sums = {}, {}, {}
+  local i, k, fast = 4, 1, true
+  while i <= #ARGV do
+    local form, sum, high, low = ARGV[i], nil, nil, nil
+    if form == 'a' then
+      sum = ARGV[i + 1]
+      if string.byte(sum, 1) == 45 then
+        high, low = '0', sum
+      else
+        high, low = sum, '0'
+      end
+      i = i + 2
+    elseif form == 'A' then
+      sum, high, low = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+      i = i + 5
+    else
+      fast = false
+      break
+    end
+    if sum == 'x' or #high > 16 or #low > 16 then
+      fast = false
+      break
+    end
+    local shards = redis.call('HVALS', KEYS[k])
+    if #shards > 512 then
+      fast = false
+      break
+    end
+    for j = 1, #shards do
+      local v = shards[j]
+      if #v > 16 or not (v == '0' or string.find(v, '^%-?[1-9]%d*$')) then
+        fast = false
+        break
+      end
+    end
+    if not fast then
+      break
+    end
+    out[k] = 'S' .. table.concat(shards, ',')
+    valueKeys[k], sums[k] = KEYS[k], sum
+    k = k + 1
+  end
+  if fast then
+    for j = 1, #valueKeys do
+      if sums[j] ~= '0' then
+        redis.call('HINCRBY', valueKeys[j], ARGV[1], sums[j])
+      end
+    end
+    return out
+  end
+end
+
+-- GENERAL PATH --------------------------------------------------------------------------------
+
 local B = 1000000000
 local MAX_HI, MAX_LO = 9223372036, 854775807   --  9223372036854775807
 local MIN_HI, MIN_LO = -9223372037, 145224192  -- -9223372036854775808
@@ -320,8 +381,18 @@ local function record(records, written)
   elseif target.window < window then
     redis.call('HSET', target.key, '', string.format('%d:%d', target.start, window))
   end
+  -- One HSET of every record (HSET takes many field-value pairs), in chunks that unpack can pass.
+  local pairs_ = {}
   for id, value in pairs(written) do
-    redis.call('HSET', target.key, id, value)
+    pairs_[#pairs_ + 1] = id
+    pairs_[#pairs_ + 1] = value
+    if #pairs_ >= 7000 then
+      redis.call('HSET', target.key, unpack(pairs_))
+      pairs_ = {}
+    end
+  end
+  if #pairs_ > 0 then
+    redis.call('HSET', target.key, unpack(pairs_))
   end
   if redis.call('PTTL', target.key) < window then
     redis.call('PEXPIRE', target.key, window)
@@ -409,343 +480,355 @@ end
 
 -- windows and limits (form 'L') ----------------------------------------------------------------
 
-local RING = 4100
+-- Built on first use: Lua creates every function of a chunk each time the script runs, and these
+-- are only needed by counters with windows, limits or expiry.
+local policyForms = nil
+local function policies()
+  if policyForms ~= nil then
+    return policyForms
+  end
 
--- Reads one counter's window list; the bucket hashes' keys follow in KEYS.
-local function readWindows()
-  local windows = {}
-  for w = 1, tonumber(arg()) do
-    local win = {id = arg(), kind = arg(), data = arg(), retention = tonumber(arg()),
-                 buckets = {}, dirty = {}, sliding = {}, span = 1}
-    if win.kind == 'f' then
-      local size = tonumber(win.data)
-      win.start = function(i) return i * size end
-      win.cur = math.floor(now() / size)
+  local RING = 4100
+
+  -- Reads one counter's window list; the bucket hashes' keys follow in KEYS.
+  local function readWindows()
+    local windows = {}
+    for w = 1, tonumber(arg()) do
+      local win = {id = arg(), kind = arg(), data = arg(), retention = tonumber(arg()),
+                   buckets = {}, dirty = {}, sliding = {}, span = 1}
+      if win.kind == 'f' then
+        local size = tonumber(win.data)
+        win.start = function(i) return i * size end
+        win.cur = math.floor(now() / size)
+      else
+        local starts, first, last = {}, nil, nil
+        for i, start in string.gmatch(win.data, '(%-?%d+):(%-?%d+)') do
+          i = tonumber(i)
+          starts[i] = tonumber(start)
+          first = first or i
+          last = i
+        end
+        win.start = function(i)
+          local start = starts[i]
+          if start == nil then
+            error('window ' .. win.id .. ': no start given for period ' .. i .. ' (node clock far from the Redis clock?)')
+          end
+          return start
+        end
+        local t = now()
+        for i = first, last - 1 do
+          if starts[i] <= t and t < starts[i + 1] then
+            win.cur = i
+          end
+        end
+        if win.cur == nil then
+          error('window ' .. win.id .. ': the Redis clock is outside the periods given (node clock far from it?)')
+        end
+      end
+      windows[w] = win
+    end
+    return windows
+  end
+
+  local function bound(text)
+    if text == '' then
+      return nil
+    end
+    local hi, lo = parse(text)
+    return {hi = hi, lo = lo}
+  end
+
+  local function readPolicies(windows)
+    local policies = {}
+    for p = 1, tonumber(arg()) do
+      local policy = {mode = arg(), ttl = tonumber(arg()), windows = {}, limits = {}}
+      for i = 1, tonumber(arg()) do
+        policy.windows[i] = windows[tonumber(arg())]
+      end
+      for i = 1, tonumber(arg()) do
+        local limit = {scope = arg(), window = windows[tonumber(arg())], periods = tonumber(arg())}
+        limit.min, limit.max = bound(arg()), bound(arg())
+        if limit.scope == 's' and limit.periods > limit.window.span then
+          limit.window.span = limit.periods
+        end
+        policy.limits[i] = limit
+      end
+      policies[p] = policy
+    end
+    return policies
+  end
+
+  -- Reads the buckets of the current period and the span before it, one HMGET per window.
+  local function loadBuckets(win)
+    local fields, indexes = {}, {}
+    for i = win.cur - win.span + 1, win.cur do
+      indexes[#indexes + 1] = i
+      fields[#fields + 1] = string.format('%d', i % RING)
+    end
+    local values = redis.call('HMGET', win.key, unpack(fields))
+    for n = 1, #indexes do
+      local hi, lo = 0, 0
+      local stored = values[n]
+      if stored then
+        local colon = string.find(stored, ':', 1, true)
+        if tonumber(string.sub(stored, 1, colon - 1)) == indexes[n] then
+          hi, lo = parse(string.sub(stored, colon + 1))
+        end
+      end
+      win.buckets[indexes[n]] = {hi, lo}
+    end
+  end
+
+  local function bucket(win, i)
+    local b = win.buckets[i]
+    return b[1], b[2]
+  end
+
+  -- The sum of the last k periods of a window, kept up to date as increments apply.
+  local function sliding(win, k)
+    local sum = win.sliding[k]
+    if sum == nil then
+      local hi, lo = 0, 0
+      for i = win.cur - k + 1, win.cur do
+        hi, lo = add(hi, lo, bucket(win, i))
+      end
+      sum = {hi, lo}
+      win.sliding[k] = sum
+    end
+    return sum[1], sum[2]
+  end
+
+  local function limitSum(limit, totalHi, totalLo)
+    if limit.scope == 'v' then
+      return totalHi, totalLo
+    elseif limit.scope == 'p' then
+      return bucket(limit.window, limit.window.cur)
+    end
+    return sliding(limit.window, limit.periods)
+  end
+
+  local function within(limit, hi, lo)
+    return (limit.max == nil or not less(limit.max.hi, limit.max.lo, hi, lo))
+        and (limit.min == nil or not less(hi, lo, limit.min.hi, limit.min.lo))
+  end
+
+  local function remaining(limit, hi, lo)
+    local rHi, rLo
+    if limit.max ~= nil then
+      rHi, rLo = sub(limit.max.hi, limit.max.lo, hi, lo)
     else
-      local starts, first, last = {}, nil, nil
-      for i, start in string.gmatch(win.data, '(%-?%d+):(%-?%d+)') do
-        i = tonumber(i)
-        starts[i] = tonumber(start)
-        first = first or i
-        last = i
-      end
-      win.start = function(i)
-        local start = starts[i]
-        if start == nil then
-          error('window ' .. win.id .. ': no start given for period ' .. i .. ' (node clock far from the Redis clock?)')
-        end
-        return start
-      end
-      local t = now()
-      for i = first, last - 1 do
-        if starts[i] <= t and t < starts[i + 1] then
-          win.cur = i
-        end
-      end
-      if win.cur == nil then
-        error('window ' .. win.id .. ': the Redis clock is outside the periods given (node clock far from it?)')
+      rHi, rLo = sub(hi, lo, limit.min.hi, limit.min.lo)
+    end
+    if rHi < 0 then
+      return '0'
+    end
+    return format(rHi, rLo)
+  end
+
+  -- Ms until the same delta first fits this limit as time passes, or nil when it never will.
+  local function retryAfter(limit, sumHi, sumLo, deltaHi, deltaLo)
+    local win = limit.window
+    if limit.scope == 'v' then
+      return nil
+    elseif limit.scope == 'p' then
+      return within(limit, deltaHi, deltaLo) and win.start(win.cur + 1) - now() or nil
+    end
+    -- Sliding: the oldest bucket leaves when the next period starts, then the next oldest...
+    local hi, lo = sumHi, sumLo
+    for i = 0, limit.periods - 1 do
+      hi, lo = sub(hi, lo, bucket(win, win.cur - limit.periods + 1 + i))
+      if within(limit, add(hi, lo, deltaHi, deltaLo)) then
+        return win.start(win.cur + 1 + i) - now()
       end
     end
-    windows[w] = win
-  end
-  return windows
-end
-
-local function bound(text)
-  if text == '' then
     return nil
   end
-  local hi, lo = parse(text)
-  return {hi = hi, lo = lo}
-end
 
-local function readPolicies(windows)
-  local policies = {}
-  for p = 1, tonumber(arg()) do
-    local policy = {mode = arg(), ttl = tonumber(arg()), windows = {}, limits = {}}
-    for i = 1, tonumber(arg()) do
-      policy.windows[i] = windows[tonumber(arg())]
+  local function covered(limit)
+    if limit.scope == 'v' then
+      return ','
     end
-    for i = 1, tonumber(arg()) do
-      local limit = {scope = arg(), window = windows[tonumber(arg())], periods = tonumber(arg())}
-      limit.min, limit.max = bound(arg()), bound(arg())
-      if limit.scope == 's' and limit.periods > limit.window.span then
-        limit.window.span = limit.periods
-      end
-      policy.limits[i] = limit
+    local win = limit.window
+    local first = limit.scope == 'p' and win.cur or win.cur - limit.periods + 1
+    return string.format('%d,%d', win.start(first), win.start(win.cur + 1))
+  end
+
+  -- Decides one increment that carries a policy; returns its item. Updates the state when applied.
+  local function decidePolicy(state, policy, delta)
+    local deltaHi, deltaLo = parse(delta)
+    local sums, exceeded, denied = {}, {}, false
+    for i, limit in ipairs(policy.limits) do
+      local hi, lo = limitSum(limit, state.totalHi, state.totalLo)
+      sums[i] = {hi, lo}
+      exceeded[i] = not within(limit, add(hi, lo, deltaHi, deltaLo))
+      denied = denied or exceeded[i]
     end
-    policies[p] = policy
-  end
-  return policies
-end
-
--- Reads the buckets of the current period and the span before it, one HMGET per window.
-local function loadBuckets(win)
-  local fields, indexes = {}, {}
-  for i = win.cur - win.span + 1, win.cur do
-    indexes[#indexes + 1] = i
-    fields[#fields + 1] = string.format('%d', i % RING)
-  end
-  local values = redis.call('HMGET', win.key, unpack(fields))
-  for n = 1, #indexes do
-    local hi, lo = 0, 0
-    local stored = values[n]
-    if stored then
-      local colon = string.find(stored, ':', 1, true)
-      if tonumber(string.sub(stored, 1, colon - 1)) == indexes[n] then
-        hi, lo = parse(string.sub(stored, colon + 1))
-      end
-    end
-    win.buckets[indexes[n]] = {hi, lo}
-  end
-end
-
-local function bucket(win, i)
-  local b = win.buckets[i]
-  return b[1], b[2]
-end
-
--- The sum of the last k periods of a window, kept up to date as increments apply.
-local function sliding(win, k)
-  local sum = win.sliding[k]
-  if sum == nil then
-    local hi, lo = 0, 0
-    for i = win.cur - k + 1, win.cur do
-      hi, lo = add(hi, lo, bucket(win, i))
-    end
-    sum = {hi, lo}
-    win.sliding[k] = sum
-  end
-  return sum[1], sum[2]
-end
-
-local function limitSum(limit, totalHi, totalLo)
-  if limit.scope == 'v' then
-    return totalHi, totalLo
-  elseif limit.scope == 'p' then
-    return bucket(limit.window, limit.window.cur)
-  end
-  return sliding(limit.window, limit.periods)
-end
-
-local function within(limit, hi, lo)
-  return (limit.max == nil or not less(limit.max.hi, limit.max.lo, hi, lo))
-      and (limit.min == nil or not less(hi, lo, limit.min.hi, limit.min.lo))
-end
-
-local function remaining(limit, hi, lo)
-  local rHi, rLo
-  if limit.max ~= nil then
-    rHi, rLo = sub(limit.max.hi, limit.max.lo, hi, lo)
-  else
-    rHi, rLo = sub(hi, lo, limit.min.hi, limit.min.lo)
-  end
-  if rHi < 0 then
-    return '0'
-  end
-  return format(rHi, rLo)
-end
-
--- Ms until the same delta first fits this limit as time passes, or nil when it never will.
-local function retryAfter(limit, sumHi, sumLo, deltaHi, deltaLo)
-  local win = limit.window
-  if limit.scope == 'v' then
-    return nil
-  elseif limit.scope == 'p' then
-    return within(limit, deltaHi, deltaLo) and win.start(win.cur + 1) - now() or nil
-  end
-  -- Sliding: the oldest bucket leaves when the next period starts, then the next oldest...
-  local hi, lo = sumHi, sumLo
-  for i = 0, limit.periods - 1 do
-    hi, lo = sub(hi, lo, bucket(win, win.cur - limit.periods + 1 + i))
-    if within(limit, add(hi, lo, deltaHi, deltaLo)) then
-      return win.start(win.cur + 1 + i) - now()
-    end
-  end
-  return nil
-end
-
-local function covered(limit)
-  if limit.scope == 'v' then
-    return ','
-  end
-  local win = limit.window
-  local first = limit.scope == 'p' and win.cur or win.cur - limit.periods + 1
-  return string.format('%d,%d', win.start(first), win.start(win.cur + 1))
-end
-
--- Decides one increment that carries a policy; returns its item. Updates the state when applied.
-local function decidePolicy(state, policy, delta)
-  local deltaHi, deltaLo = parse(delta)
-  local sums, exceeded, denied = {}, {}, false
-  for i, limit in ipairs(policy.limits) do
-    local hi, lo = limitSum(limit, state.totalHi, state.totalLo)
-    sums[i] = {hi, lo}
-    exceeded[i] = not within(limit, add(hi, lo, deltaHi, deltaLo))
-    denied = denied or exceeded[i]
-  end
-  local apply = policy.mode == 'S' or (policy.mode == 'E' and not denied)
-  if apply then
-    local totalHi, totalLo = add(state.totalHi, state.totalLo, deltaHi, deltaLo)
-    local ownHi, ownLo = add(state.ownHi, state.ownLo, deltaHi, deltaLo)
-    if not (fits(totalHi, totalLo) and fits(ownHi, ownLo)) then
-      return 'o'
-    end
-    for _, win in ipairs(policy.windows) do
-      local hi, lo = bucket(win, win.cur)
-      if not fits(add(hi, lo, deltaHi, deltaLo)) then
+    local apply = policy.mode == 'S' or (policy.mode == 'E' and not denied)
+    if apply then
+      local totalHi, totalLo = add(state.totalHi, state.totalLo, deltaHi, deltaLo)
+      local ownHi, ownLo = add(state.ownHi, state.ownLo, deltaHi, deltaLo)
+      if not (fits(totalHi, totalLo) and fits(ownHi, ownLo)) then
         return 'o'
       end
-    end
-    state.totalHi, state.totalLo, state.ownHi, state.ownLo = totalHi, totalLo, ownHi, ownLo
-    if deltaHi ~= 0 or deltaLo ~= 0 then
-      state.changed = true
-      local counted = {}
       for _, win in ipairs(policy.windows) do
-        if not counted[win] then
-          counted[win] = true
-          local hi, lo = bucket(win, win.cur)
-          win.buckets[win.cur] = {add(hi, lo, deltaHi, deltaLo)}
-          win.dirty[win.cur] = true
-          for k, sum in pairs(win.sliding) do
-            win.sliding[k] = {add(sum[1], sum[2], deltaHi, deltaLo)}
+        local hi, lo = bucket(win, win.cur)
+        if not fits(add(hi, lo, deltaHi, deltaLo)) then
+          return 'o'
+        end
+      end
+      state.totalHi, state.totalLo, state.ownHi, state.ownLo = totalHi, totalLo, ownHi, ownLo
+      if deltaHi ~= 0 or deltaLo ~= 0 then
+        state.changed = true
+        local counted = {}
+        for _, win in ipairs(policy.windows) do
+          if not counted[win] then
+            counted[win] = true
+            local hi, lo = bucket(win, win.cur)
+            win.buckets[win.cur] = {add(hi, lo, deltaHi, deltaLo)}
+            win.dirty[win.cur] = true
+            for k, sum in pairs(win.sliding) do
+              win.sliding[k] = {add(sum[1], sum[2], deltaHi, deltaLo)}
+            end
           end
         end
       end
-    end
-    for _, win in ipairs(policy.windows) do
-      win.written = true
-    end
-    if policy.ttl > 0 then
-      state.ttl = policy.ttl
-    end
-  end
-  local periods = {}
-  for i, win in ipairs(policy.windows) do
-    periods[i] = string.format('%d,%d,', win.start(win.cur), win.start(win.cur + 1)) .. format(bucket(win, win.cur))
-  end
-  local limits, retry, never = {}, 0, false
-  for i, limit in ipairs(policy.limits) do
-    local hi, lo = sums[i][1], sums[i][2]
-    if apply then
-      hi, lo = add(hi, lo, deltaHi, deltaLo)
-    end
-    limits[i] = format(hi, lo) .. ',' .. remaining(limit, hi, lo) .. ',' .. (exceeded[i] and '1' or '0') .. ','
-        .. covered(limit)
-    if exceeded[i] then
-      local after = retryAfter(limit, sums[i][1], sums[i][2], deltaHi, deltaLo)
-      if after == nil then
-        never = true
-      elseif after > retry then
-        retry = after
+      for _, win in ipairs(policy.windows) do
+        win.written = true
+      end
+      if policy.ttl > 0 then
+        state.ttl = policy.ttl
       end
     end
-  end
-  local verdict = #policy.limits == 0 and '-' or (denied and 'D' or 'A')
-  return 'L' .. (apply and '1' or '0') .. verdict .. ';' .. format(state.totalHi, state.totalLo) .. ';'
-      .. table.concat(periods, '/') .. ';' .. table.concat(limits, '/') .. ';'
-      .. ((denied and not never) and string.format('%d', retry) or '')
-end
-
-local windowWrites = {} -- {win, ttl}
-local expiries = {}     -- {key, ttl}: idle expiry, set last
-
-local function decideWithPolicies(valueKey, key0, key1, metaKey)
-  local windows = readWindows()
-  for _, win in ipairs(windows) do
-    win.key = key()
-  end
-  local policies = readPolicies(windows)
-  for _, win in ipairs(windows) do
-    loadBuckets(win)
-  end
-  local count = tonumber(arg())
-  local ops, lookups, listed = {}, {}, {}
-  for j = 1, count do
-    local op = {delta = arg(), id = arg(), policy = tonumber(arg())}
-    ops[j] = op
-    if op.id ~= '' and not listed[op.id] then
-      listed[op.id] = true
-      lookups[#lookups + 1] = op.id
+    local periods = {}
+    for i, win in ipairs(policy.windows) do
+      periods[i] = string.format('%d,%d,', win.start(win.cur), win.start(win.cur + 1)) .. format(bucket(win, win.cur))
     end
-  end
-  local records = openRecords(key0, key1)
-  lookUp(records, lookups)
-  local state = {}
-  state.totalHi, state.totalLo, state.ownHi, state.ownLo = readShards(valueKey)
-  local written = {}
-  for _, op in ipairs(ops) do
-    local seen = op.id ~= '' and (written[op.id] or records.found[op.id]) or nil
-    local item
-    if seen then
-      out[#out + 1] = 'd' .. seen
-      written[op.id] = seen
-    else
-      if op.policy == 0 then
-        local deltaHi, deltaLo = parse(op.delta)
-        local totalHi, totalLo = add(state.totalHi, state.totalLo, deltaHi, deltaLo)
-        local ownHi, ownLo = add(state.ownHi, state.ownLo, deltaHi, deltaLo)
-        if fits(totalHi, totalLo) and fits(ownHi, ownLo) then
-          state.totalHi, state.totalLo, state.ownHi, state.ownLo = totalHi, totalLo, ownHi, ownLo
-          state.changed = state.changed or deltaHi ~= 0 or deltaLo ~= 0
-          item = '=' .. format(totalHi, totalLo)
-        else
-          item = 'o'
+    local limits, retry, never = {}, 0, false
+    for i, limit in ipairs(policy.limits) do
+      local hi, lo = sums[i][1], sums[i][2]
+      if apply then
+        hi, lo = add(hi, lo, deltaHi, deltaLo)
+      end
+      limits[i] = format(hi, lo) .. ',' .. remaining(limit, hi, lo) .. ',' .. (exceeded[i] and '1' or '0') .. ','
+          .. covered(limit)
+      if exceeded[i] then
+        local after = retryAfter(limit, sums[i][1], sums[i][2], deltaHi, deltaLo)
+        if after == nil then
+          never = true
+        elseif after > retry then
+          retry = after
         end
-      else
-        item = decidePolicy(state, policies[op.policy], op.delta)
-      end
-      out[#out + 1] = item
-      if op.id ~= '' and item ~= 'o' then
-        written[op.id] = string.byte(item, 1) == 61 and string.sub(item, 2) or item -- '=' dropped
       end
     end
+    local verdict = #policy.limits == 0 and '-' or (denied and 'D' or 'A')
+    return 'L' .. (apply and '1' or '0') .. verdict .. ';' .. format(state.totalHi, state.totalLo) .. ';'
+        .. table.concat(periods, '/') .. ';' .. table.concat(limits, '/') .. ';'
+        .. ((denied and not never) and string.format('%d', retry) or '')
   end
-  if state.changed then
-    sets[#sets + 1] = {valueKey, format(state.ownHi, state.ownLo)}
-  end
-  recordings[#recordings + 1] = {records, written}
-  local ttl = state.ttl or 0
-  local ids = {}
-  for _, win in ipairs(windows) do
-    if win.written then
-      windowWrites[#windowWrites + 1] = {win, ttl}
-      ids[#ids + 1] = win.id
-      ids[#ids + 1] = '1'
-    end
-  end
-  if #ids > 0 then
-    windowWrites[#windowWrites + 1] = {meta = metaKey, ids = ids}
-  end
-  if ttl > 0 then
-    for _, k in ipairs({valueKey, key0, key1, metaKey}) do
-      expiries[#expiries + 1] = {k, ttl}
-    end
-  end
-end
 
--- Writes the windows' buckets and expiries, and the meta hash. Pass 2.
-local function writeWindows()
-  for _, write in ipairs(windowWrites) do
-    if write.meta then
-      redis.call('HSET', write.meta, unpack(write.ids))
-    else
-      local win, ttl = write[1], write[2]
-      local fields = {}
-      for i in pairs(win.dirty) do
-        fields[#fields + 1] = string.format('%d', i % RING)
-        fields[#fields + 1] = string.format('%d:', i) .. format(bucket(win, i))
+  local windowWrites = {} -- {win, ttl}
+  local expiries = {}     -- {key, ttl}: idle expiry, set last
+
+  local function decideWithPolicies(valueKey, key0, key1, metaKey)
+    local windows = readWindows()
+    for _, win in ipairs(windows) do
+      win.key = key()
+    end
+    local policies = readPolicies(windows)
+    for _, win in ipairs(windows) do
+      loadBuckets(win)
+    end
+    local count = tonumber(arg())
+    local ops, lookups, listed = {}, {}, {}
+    for j = 1, count do
+      local op = {delta = arg(), id = arg(), policy = tonumber(arg())}
+      ops[j] = op
+      if op.id ~= '' and not listed[op.id] then
+        listed[op.id] = true
+        lookups[#lookups + 1] = op.id
       end
-      if #fields > 0 then
-        redis.call('HSET', win.key, unpack(fields))
+    end
+    local records = openRecords(key0, key1)
+    lookUp(records, lookups)
+    local state = {}
+    state.totalHi, state.totalLo, state.ownHi, state.ownLo = readShards(valueKey)
+    local written = {}
+    for _, op in ipairs(ops) do
+      local seen = op.id ~= '' and (written[op.id] or records.found[op.id]) or nil
+      local item
+      if seen then
+        out[#out + 1] = 'd' .. seen
+        written[op.id] = seen
+      else
+        if op.policy == 0 then
+          local deltaHi, deltaLo = parse(op.delta)
+          local totalHi, totalLo = add(state.totalHi, state.totalLo, deltaHi, deltaLo)
+          local ownHi, ownLo = add(state.ownHi, state.ownLo, deltaHi, deltaLo)
+          if fits(totalHi, totalLo) and fits(ownHi, ownLo) then
+            state.totalHi, state.totalLo, state.ownHi, state.ownLo = totalHi, totalLo, ownHi, ownLo
+            state.changed = state.changed or deltaHi ~= 0 or deltaLo ~= 0
+            item = '=' .. format(totalHi, totalLo)
+          else
+            item = 'o'
+          end
+        else
+          item = decidePolicy(state, policies[op.policy], op.delta)
+        end
+        out[#out + 1] = item
+        if op.id ~= '' and item ~= 'o' then
+          written[op.id] = string.byte(item, 1) == 61 and string.sub(item, 2) or item -- '=' dropped
+        end
       end
-      local expire = win.start(win.cur + 1) + win.retention - now()
-      if ttl > 0 and ttl < expire then
-        expire = ttl
+    end
+    if state.changed then
+      sets[#sets + 1] = {valueKey, format(state.ownHi, state.ownLo)}
+    end
+    recordings[#recordings + 1] = {records, written}
+    local ttl = state.ttl or 0
+    local ids = {}
+    for _, win in ipairs(windows) do
+      if win.written then
+        windowWrites[#windowWrites + 1] = {win, ttl}
+        ids[#ids + 1] = win.id
+        ids[#ids + 1] = '1'
       end
-      redis.call('PEXPIRE', win.key, string.format('%d', expire))
+    end
+    if #ids > 0 then
+      windowWrites[#windowWrites + 1] = {meta = metaKey, ids = ids}
+    end
+    if ttl > 0 then
+      for _, k in ipairs({valueKey, key0, key1, metaKey}) do
+        expiries[#expiries + 1] = {k, ttl}
+      end
     end
   end
+
+  -- Writes the windows' buckets and expiries, and the meta hash. Pass 2.
+  local function writeWindows()
+    for _, write in ipairs(windowWrites) do
+      if write.meta then
+        redis.call('HSET', write.meta, unpack(write.ids))
+      else
+        local win, ttl = write[1], write[2]
+        local fields = {}
+        for i in pairs(win.dirty) do
+          fields[#fields + 1] = string.format('%d', i % RING)
+          fields[#fields + 1] = string.format('%d:', i) .. format(bucket(win, i))
+        end
+        if #fields > 0 then
+          redis.call('HSET', win.key, unpack(fields))
+        end
+        local expire = win.start(win.cur + 1) + win.retention - now()
+        if ttl > 0 and ttl < expire then
+          expire = ttl
+        end
+        redis.call('PEXPIRE', win.key, string.format('%d', expire))
+      end
+    end
+  end
+
+  policyForms = {decide = decideWithPolicies, write = writeWindows, expiries = expiries}
+  return policyForms
 end
 
 local FORMS = {
@@ -777,7 +860,7 @@ local FORMS = {
   end,
   L = function()
     local valueKey, key0, key1, metaKey = key(), key(), key(), key()
-    decideWithPolicies(valueKey, key0, key1, metaKey)
+    policies().decide(valueKey, key0, key1, metaKey)
   end,
 }
 
@@ -803,13 +886,17 @@ end
 for i = 1, #sets do
   redis.call('HSET', sets[i][1], node, sets[i][2])
 end
-writeWindows()
+if policyForms ~= nil then
+  policyForms.write()
+end
 for i = 1, #recordings do
   record(recordings[i][1], recordings[i][2])
 end
 -- Last: an idle expiry applies to every key, records included, whatever was set above.
-for i = 1, #expiries do
-  redis.call('PEXPIRE', expiries[i][1], string.format('%d', expiries[i][2]))
+if policyForms ~= nil then
+  for _, expiry in ipairs(policyForms.expiries) do
+    redis.call('PEXPIRE', expiry[1], string.format('%d', expiry[2]))
+  end
 end
 -- Written last: a token must never claim a write that was not applied.
 if tokenKey ~= nil then

@@ -196,6 +196,33 @@ class RedisCounterStoreIT {
     assertThat(nodeA.get(full).toCompletableFuture().join()).isEqualTo(Long.MAX_VALUE - 5);
   }
 
+  /**
+   * The script's inline fast path takes a flush only when every counter in it qualifies; a write
+   * that mixes a short plain counter with one carrying request ids and one near the limits falls
+   * through to the general path, having written nothing, and every counter comes out right.
+   */
+  @Test
+  void aWriteMixingFastAndGeneralCountersFallsThroughWhole() {
+    String shortOne = TestNames.unique("mix-short");
+    String withIds = TestNames.unique("mix-ids");
+    String nearLimit = TestNames.unique("mix-long");
+    write(nodeA, nearLimit, List.of(Long.MAX_VALUE - 10));
+    IncrementWrite write = new IncrementWrite(List.of(
+        new CounterOps(shortOne, ops(2, 3)),
+        new CounterOps(withIds, List.of(op(5, "m1"), op(5, "m1"))),
+        new CounterOps(nearLimit, ops(4, 7))), null);
+
+    WriteResult result = apply(nodeA, write);
+
+    assertThat(result.value(1)).isEqualTo(5);
+    assertThat(result.value(2)).isEqualTo(5);
+    assertThat(result.outcome(3)).isEqualTo(Outcome.DUPLICATE);
+    assertThat(result.value(4)).isEqualTo(Long.MAX_VALUE - 6);
+    assertThat(result.outcome(5)).isEqualTo(Outcome.OUT_OF_RANGE);
+    assertThat(nodeA.getAll(List.of(shortOne, withIds, nearLimit)).toCompletableFuture().join())
+        .containsExactly(5L, 5L, Long.MAX_VALUE - 6);
+  }
+
   @Test
   void aShardNearTheLimitStillSumsExactlyWithOtherShards() {
     String name = TestNames.unique("shards");
