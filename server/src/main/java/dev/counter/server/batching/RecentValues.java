@@ -12,8 +12,10 @@ import javax.annotation.Nullable;
  * it, never from when the answer arrived. A value is served only when that age is within what the
  * caller accepts.
  *
- * <p>Bounded: at most {@code capacity} counters; when full, it is emptied and fills again with
- * what is in use (a simple bound that needs no bookkeeping per read). Thread-safe.
+ * <p>Only counters that a bounded-staleness read asked for are kept ({@link #remember}); flushes and
+ * other reads just refresh them ({@link #observe}), so a node whose clients never ask for stale
+ * reads does no bookkeeping at all. Bounded: at most {@code capacity} counters; when full, it is
+ * emptied and fills again with what is in use. Thread-safe.
  */
 public final class RecentValues {
   /** A value and when the command that produced it was sent. */
@@ -30,15 +32,33 @@ public final class RecentValues {
     this.capacity = capacity;
   }
 
-  /** Records that {@code name} was {@code value} as of a command sent at {@code asOfNanos}. */
-  public void observe(String name, long value, long asOfNanos) {
+  /**
+   * Records that {@code name}, which a bounded-staleness read asked for, was {@code value} as of a
+   * command sent at {@code asOfNanos}: from now on its value is kept fresh.
+   */
+  public void remember(String name, long value, long asOfNanos) {
     if (capacity == 0) {
       return;
     }
     if (values.size() >= capacity && !values.containsKey(name)) {
       values.clear();
     }
-    values.merge(name, new Seen(value, asOfNanos), (old, seen) -> seen.asOfNanos - old.asOfNanos >= 0 ? seen : old);
+    update(name, new Seen(value, asOfNanos));
+  }
+
+  /**
+   * Records that {@code name} was {@code value} as of a command sent at {@code asOfNanos}, if it is
+   * one of the counters kept (cheap otherwise: one lookup, nothing when no stale read ever came).
+   */
+  public void observe(String name, long value, long asOfNanos) {
+    if (values.isEmpty() || !values.containsKey(name)) {
+      return;
+    }
+    update(name, new Seen(value, asOfNanos));
+  }
+
+  private void update(String name, Seen seen) {
+    values.merge(name, seen, (old, fresh) -> fresh.asOfNanos - old.asOfNanos >= 0 ? fresh : old);
   }
 
   /** The value of {@code name} if one is known that is at most {@code maxAgeNanos} old, else null. */

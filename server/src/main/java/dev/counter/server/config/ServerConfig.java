@@ -174,6 +174,12 @@ public final class ServerConfig {
           + "the rest (default: ${DEFAULT-VALUE}).")
   private int maxConcurrentStreams;
 
+  @Option(names = "--grpc-metrics", defaultValue = "true", negatable = true, fallbackValue = "true",
+      paramLabel = "BOOLEAN",
+      description = "gRPC's standard per-call server metrics (grpc.server.call.*, from grpc-java's OpenTelemetry "
+          + "module) on /metrics; --no-grpc-metrics saves their CPU per call (default: ${DEFAULT-VALUE}).")
+  private boolean grpcMetrics;
+
   @Option(names = "--otlp-endpoint", defaultValue = "", paramLabel = "URL",
       description = "OTLP/HTTP receiver for traces (spans of calls and flushes), e.g. http://otel-collector:4318; "
           + "empty (the default) turns tracing off.")
@@ -431,6 +437,10 @@ public final class ServerConfig {
   }
 
   /** The OTLP/HTTP receiver of traces, or empty when tracing is off. */
+  public boolean grpcMetrics() {
+    return grpcMetrics;
+  }
+
   public Optional<java.net.URI> otlpEndpoint() {
     return otlpEndpoint.isBlank() ? Optional.empty() : Optional.of(java.net.URI.create(otlpEndpoint.trim()));
   }

@@ -188,8 +188,14 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
         responseObserver.onCompleted();
         return;
       }
-      respond(reader.get(request.getName()), value -> GetResponse.newBuilder().setValue(value).build(), responseObserver,
-          StoreFailures.Operation.READ);
+      long sentNanos = System.nanoTime();
+      respond(reader.get(request.getName()), value -> {
+        if (maxAge > 0) {
+          // A caller that accepts staleness will likely ask again: keep this counter fresh from now on.
+          recent.remember(request.getName(), value, sentNanos);
+        }
+        return GetResponse.newBuilder().setValue(value).build();
+      }, responseObserver, StoreFailures.Operation.READ);
       return;
     }
     respond(store.shards(request.getName()), CounterGrpcService::withShards, responseObserver, StoreFailures.Operation.READ);
@@ -234,7 +240,11 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
     respond(read, values -> {
       for (int k = 0; k < values.size(); k++) {
         known[unknownAt.get(k)] = values.get(k);
-        recent.observe(unknown.get(k), values.get(k), sentNanos);
+        if (maxAge > 0) {
+          recent.remember(unknown.get(k), values.get(k), sentNanos);
+        } else {
+          recent.observe(unknown.get(k), values.get(k), sentNanos);
+        }
       }
       BatchGetResponse.Builder response = BatchGetResponse.newBuilder();
       for (int i = 0; i < names.size(); i++) {

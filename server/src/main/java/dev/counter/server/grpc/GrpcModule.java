@@ -51,7 +51,9 @@ public final class GrpcModule extends AbstractModule {
       builder.directExecutor();
     }
     // gRPC's standard server metrics (grpc.server.call.duration, ...), on /metrics beside ours.
-    GrpcOpenTelemetry.newBuilder().sdk(telemetry.openTelemetry()).build().configureServerBuilder(builder);
+    if (config.grpcMetrics()) {
+      GrpcOpenTelemetry.newBuilder().sdk(telemetry.openTelemetry()).build().configureServerBuilder(builder);
+    }
     // Interceptors run last-added first: tracing sees the call before anything else does.
     ServerInterceptor[] interceptors = telemetry.tracing()
         ? new ServerInterceptor[] {inFlight, callMetrics, new TracingInterceptor(telemetry)}

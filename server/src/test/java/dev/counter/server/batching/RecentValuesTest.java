@@ -11,7 +11,7 @@ class RecentValuesTest {
   void aValueIsServedOnlyWhileItsCommandIsRecentEnough() {
     RecentValues recent = new RecentValues(10);
     long now = System.nanoTime();
-    recent.observe("a", 5, now - 2 * SECOND);
+    recent.remember("a", 5, now - 2 * SECOND);
 
     assertThat(recent.fresh("a", 3 * SECOND)).isEqualTo(5);
     assertThat(recent.fresh("a", SECOND)).as("two seconds old is older than one").isNull();
@@ -22,10 +22,22 @@ class RecentValuesTest {
   void anOlderObservationNeverReplacesANewerOne() {
     RecentValues recent = new RecentValues(10);
     long now = System.nanoTime();
-    recent.observe("a", 7, now);
+    recent.remember("a", 7, now);
     recent.observe("a", 3, now - SECOND); // an answer that arrived late, to a command sent earlier
 
     assertThat(recent.fresh("a", SECOND)).isEqualTo(7);
+  }
+
+  @Test
+  void onlyCountersAStaleReadAskedForAreKept() {
+    RecentValues recent = new RecentValues(10);
+    long now = System.nanoTime();
+    recent.observe("flushed", 1, now);
+    recent.remember("asked", 2, now - SECOND);
+    recent.observe("asked", 3, now);
+
+    assertThat(recent.fresh("flushed", SECOND)).as("no stale read asked for it").isNull();
+    assertThat(recent.fresh("asked", SECOND)).as("refreshed by a flush").isEqualTo(3);
   }
 
   @Test
@@ -33,7 +45,7 @@ class RecentValuesTest {
     RecentValues recent = new RecentValues(3);
     long now = System.nanoTime();
     for (int i = 0; i < 10; i++) {
-      recent.observe("c" + i, i, now);
+      recent.remember("c" + i, i, now);
     }
     int kept = 0;
     for (int i = 0; i < 10; i++) {
@@ -42,7 +54,7 @@ class RecentValuesTest {
     assertThat(kept).isBetween(1, 3);
 
     RecentValues none = new RecentValues(0);
-    none.observe("a", 1, now);
+    none.remember("a", 1, now);
     assertThat(none.fresh("a", SECOND)).isNull();
     assertThat(none.enabled()).isFalse();
   }
