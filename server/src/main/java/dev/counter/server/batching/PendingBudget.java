@@ -13,6 +13,8 @@ final class PendingBudget {
   private final AtomicLong used = new AtomicLong();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition emptied = lock.newCondition();
+  /** A drain waits for the budget to empty: only then does a release that empties it signal. */
+  private volatile boolean awaited;
 
   PendingBudget(long limit) {
     if (limit < 1) {
@@ -35,7 +37,7 @@ final class PendingBudget {
 
   /** Gives {@code n} units back. */
   void release(int n) {
-    if (used.addAndGet(-n) == 0) {
+    if (used.addAndGet(-n) == 0 && awaited) {
       lock.lock();
       try {
         emptied.signalAll();
@@ -51,6 +53,7 @@ final class PendingBudget {
 
   /** Waits until nothing is pending or {@code nanos} pass; returns true when empty. */
   boolean awaitEmpty(long nanos) throws InterruptedException {
+    awaited = true;
     lock.lock();
     try {
       while (used.get() != 0) {

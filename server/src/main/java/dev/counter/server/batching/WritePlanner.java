@@ -34,14 +34,24 @@ final class WritePlanner {
     if (increments.isEmpty()) {
       return List.of();
     }
-    Map<String, List<PendingIncrement>> byCounter = new LinkedHashMap<>();
+    // Sized for the worst case (every increment its own counter): no rehashing while grouping.
+    Map<String, List<PendingIncrement>> byCounter = new LinkedHashMap<>(increments.size() * 2);
     for (PendingIncrement increment : increments) {
-      byCounter.computeIfAbsent(increment.name(), name -> new ArrayList<>(4)).add(increment);
+      byCounter.computeIfAbsent(increment.name(), name -> new ArrayList<>(2)).add(increment);
     }
     List<PlannedWrite> writes = new ArrayList<>();
     Map<Integer, Packer> byGroup = new LinkedHashMap<>();
-    byCounter.forEach((name, ops) ->
-        byGroup.computeIfAbsent(store.groupOf(name), group -> new Packer(writes)).add(name, ops));
+    // Consecutive counters usually share a group (always, on a standalone Redis): reuse its packer.
+    Packer last = null;
+    int lastGroup = 0;
+    for (Map.Entry<String, List<PendingIncrement>> counter : byCounter.entrySet()) {
+      int group = store.groupOf(counter.getKey());
+      if (last == null || group != lastGroup) {
+        last = byGroup.computeIfAbsent(group, g -> new Packer(writes));
+        lastGroup = group;
+      }
+      last.add(counter.getKey(), counter.getValue());
+    }
     byGroup.values().forEach(Packer::emit);
     return writes;
   }

@@ -11,22 +11,23 @@ import javax.annotation.Nullable;
  *
  * @param counters the counters and their increments, in order
  * @param token when present, resending this write (or a subset of it) applies it only once
+ * @param opCount the number of increments across all counters (computed; any value given is ignored)
  */
-public record IncrementWrite(List<CounterOps> counters, @Nullable WriteToken token) {
+public record IncrementWrite(List<CounterOps> counters, @Nullable WriteToken token, int opCount) {
   public IncrementWrite {
     requireNonNull(counters, "counters is null");
     if (counters.isEmpty()) {
       throw new IllegalArgumentException("a write needs at least one counter");
     }
     counters = List.copyOf(counters);
-  }
-
-  /** The number of increments across all counters. */
-  public int opCount() {
     int count = 0;
     for (CounterOps counter : counters) {
       count += counter.ops().size();
     }
-    return count;
+    opCount = count;
+  }
+
+  public IncrementWrite(List<CounterOps> counters, @Nullable WriteToken token) {
+    this(counters, token, 0);
   }
 }

@@ -63,11 +63,15 @@ final class FlushProtocol {
   static void encodeCounter(CounterOps counter, CounterKeys keys, List<String> keyList, List<String> args) {
     List<? extends IncrementOp> ops = counter.ops();
     keyList.add(keys.counter(counter.name()));
-    if (hasPolicies(ops)) {
-      encodeWithPolicies(counter, keys, keyList, args, System.currentTimeMillis());
-      return;
+    boolean withIds = false;
+    for (IncrementOp op : ops) {
+      if (op.policy() != null) {
+        encodeWithPolicies(counter, keys, keyList, args, System.currentTimeMillis());
+        return;
+      }
+      withIds |= !op.requestId().isEmpty();
     }
-    if (hasRequestIds(ops)) {
+    if (withIds) {
       keyList.add(keys.records(counter.name(), 0));
       keyList.add(keys.records(counter.name(), 1));
       args.add(WITH_IDS);
@@ -199,24 +203,6 @@ final class FlushProtocol {
       starts.append(index).append(':').append(periods.start(index));
     }
     return starts.toString();
-  }
-
-  private static boolean hasPolicies(List<? extends IncrementOp> ops) {
-    for (IncrementOp op : ops) {
-      if (op.policy() != null) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static boolean hasRequestIds(List<? extends IncrementOp> ops) {
-    for (IncrementOp op : ops) {
-      if (!op.requestId().isEmpty()) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static String joinedDeltas(List<? extends IncrementOp> ops) {

@@ -677,17 +677,18 @@ local function policies()
         end
       end
       state.totalHi, state.totalLo, state.ownHi, state.ownLo = totalHi, totalLo, ownHi, ownLo
+      state.applied = state.applied + 1
       if deltaHi ~= 0 or deltaLo ~= 0 then
         state.changed = true
-        local counted = {}
         for _, win in ipairs(policy.windows) do
-          if not counted[win] then
-            counted[win] = true
-            local hi, lo = bucket(win, win.cur)
-            win.buckets[win.cur] = {add(hi, lo, deltaHi, deltaLo)}
+          -- A window named twice by one policy still counts the increment once.
+          if win.countedBy ~= state.op then
+            win.countedBy = state.op
+            local b = win.buckets[win.cur]
+            b[1], b[2] = add(b[1], b[2], deltaHi, deltaLo)
             win.dirty[win.cur] = true
-            for k, sum in pairs(win.sliding) do
-              win.sliding[k] = {add(sum[1], sum[2], deltaHi, deltaLo)}
+            for _, sum in pairs(win.sliding) do
+              sum[1], sum[2] = add(sum[1], sum[2], deltaHi, deltaLo)
             end
           end
         end
@@ -701,7 +702,7 @@ local function policies()
     end
     local periods = {}
     for i, win in ipairs(policy.windows) do
-      periods[i] = string.format('%d,%d,', win.start(win.cur), win.start(win.cur + 1)) .. format(bucket(win, win.cur))
+      periods[i] = win.periodText .. format(bucket(win, win.cur))
     end
     local limits, retry, never = {}, 0, false
     for i, limit in ipairs(policy.limits) do
@@ -709,10 +710,18 @@ local function policies()
       if apply then
         hi, lo = add(hi, lo, deltaHi, deltaLo)
       end
-      limits[i] = format(hi, lo) .. ',' .. remaining(limit, hi, lo) .. ',' .. (exceeded[i] and '1' or '0') .. ','
-          .. covered(limit)
+      limits[i] = format(hi, lo) .. ',' .. remaining(limit, hi, lo) .. (exceeded[i] and ',1,' or ',0,')
+          .. limit.coveredText
       if exceeded[i] then
-        local after = retryAfter(limit, sums[i][1], sums[i][2], deltaHi, deltaLo)
+        -- Denials repeat: while nothing was applied since, the same delta gets the same answer.
+        local memo = limit.retryMemo
+        local after
+        if memo ~= nil and memo.applied == state.applied and memo.delta == delta then
+          after = memo.after
+        else
+          after = retryAfter(limit, sums[i][1], sums[i][2], deltaHi, deltaLo)
+          limit.retryMemo = {applied = state.applied, delta = delta, after = after}
+        end
         if after == nil then
           never = true
         elseif after > retry then
@@ -750,10 +759,20 @@ local function policies()
     end
     local records = openRecords(key0, key1)
     lookUp(records, lookups)
-    local state = {}
+    local state = {applied = 0, op = 0}
     state.totalHi, state.totalLo, state.ownHi, state.ownLo = readShards(valueKey)
+    -- Texts every reply of this flush repeats: the current period of each window, the range of each limit.
+    for _, win in ipairs(windows) do
+      win.periodText = string.format('%d,%d,', win.start(win.cur), win.start(win.cur + 1))
+    end
+    for _, policy in ipairs(policies) do
+      for _, limit in ipairs(policy.limits) do
+        limit.coveredText = covered(limit)
+      end
+    end
     local written = {}
     for _, op in ipairs(ops) do
+      state.op = state.op + 1
       local seen = op.id ~= '' and (written[op.id] or records.found[op.id]) or nil
       local item
       if seen then
@@ -766,6 +785,7 @@ local function policies()
           local ownHi, ownLo = add(state.ownHi, state.ownLo, deltaHi, deltaLo)
           if fits(totalHi, totalLo) and fits(ownHi, ownLo) then
             state.totalHi, state.totalLo, state.ownHi, state.ownLo = totalHi, totalLo, ownHi, ownLo
+            state.applied = state.applied + 1
             state.changed = state.changed or deltaHi ~= 0 or deltaLo ~= 0
             item = '=' .. format(totalHi, totalLo)
           else
