@@ -757,7 +757,8 @@ local function policies()
         lookups[#lookups + 1] = op.id
       end
     end
-    local records = openRecords(key0, key1)
+    -- Without request ids nothing is looked up or recorded: the generation headers stay unread.
+    local records = #lookups > 0 and openRecords(key0, key1) or {found = {}}
     lookUp(records, lookups)
     local state = {applied = 0, op = 0}
     state.totalHi, state.totalLo, state.ownHi, state.ownLo = readShards(valueKey)
