@@ -2,6 +2,7 @@ package dev.counter.server.store.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.counter.server.store.Bucket;
 import dev.counter.server.store.CounterOps;
 import dev.counter.server.store.Decided;
 import dev.counter.server.store.IncrementOp;
@@ -21,9 +22,13 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -233,6 +238,46 @@ class PolicyFlushIT {
     long index = months.indexAt(now);
     assertThat(decided.windows().get(0).startMillis()).isEqualTo(months.start(index));
     assertThat(decided.windows().get(0).endMillis()).isEqualTo(months.end(index));
+  }
+
+  @Test
+  void aSlidingLimitOver60BucketsAndASeriesOf60BucketsAreOneScriptCallEach() {
+    String name = TestNames.unique("round-trips");
+    WindowSpec seconds = new WindowSpec(new FixedPeriods(1000), 120_000);
+    IncrementPolicy policy = policy(List.of(seconds),
+        List.of(new LimitSpec(LimitSpec.Scope.SLIDING, 0, 60, null, 1_000_000L)), IncrementPolicy.LimitMode.ENFORCE,
+        0);
+    Map<String, Long> before = commandCalls();
+    Decided decided = write(name, op(1, "", policy), op(2, "", policy), op(3, "", policy)).decided(2);
+    Map<String, Long> afterWrite = commandCalls();
+    List<Bucket> series = store.recentBuckets(name, seconds.periods(), null, 60).toCompletableFuture().join();
+    Map<String, Long> afterRead = commandCalls();
+
+    assertThat(decided.limits().get(0).sum()).isEqualTo(6);
+    assertThat(series).hasSize(60);
+    assertThat(series.stream().mapToLong(Bucket::value).sum()).isEqualTo(6);
+    // One flush: one script call whose single HMGET reads all 60 buckets of the sliding sum.
+    assertThat(delta(before, afterWrite, "evalsha")).isEqualTo(1);
+    assertThat(delta(before, afterWrite, "hmget")).isEqualTo(1);
+    assertThat(delta(before, afterWrite, "hget")).as("no request ids: no record headers read").isZero();
+    // One series read: one script call (the node's clock agrees with Redis's within 2 periods).
+    assertThat(delta(afterWrite, afterRead, "evalsha")).isEqualTo(1);
+  }
+
+  /** Calls per command since the Redis server started, from INFO commandstats. */
+  private static Map<String, Long> commandCalls() {
+    Map<String, Long> calls = new HashMap<>();
+    for (String line : admin.sync().info("commandstats").split("\r?\n")) {
+      Matcher matcher = Pattern.compile("^cmdstat_([a-z|_]+):calls=(\\d+),").matcher(line);
+      if (matcher.find()) {
+        calls.put(matcher.group(1), Long.parseLong(matcher.group(2)));
+      }
+    }
+    return calls;
+  }
+
+  private static long delta(Map<String, Long> before, Map<String, Long> after, String command) {
+    return after.getOrDefault(command, 0L) - before.getOrDefault(command, 0L);
   }
 
   private static WindowSpec calendarDay() {
