@@ -4,14 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.counter.client.CounterClient;
+import dev.counter.client.Limits;
+import dev.counter.client.Windows;
 import dev.counter.server.grpc.CounterGrpcService;
 import dev.counter.server.testing.RedisServerExtension;
 import dev.counter.server.testing.TestNames;
 import dev.counter.server.testing.TestServer;
 import dev.counter.v1.BatchIncrementRequest;
 import dev.counter.v1.BatchIncrementResponse;
+import dev.counter.v1.Bucket;
+import dev.counter.v1.CounterValue;
+import dev.counter.v1.Decision;
+import dev.counter.v1.DeleteRequest;
+import dev.counter.v1.GetSeriesRequest;
+import dev.counter.v1.GetWindowRequest;
+import dev.counter.v1.GetWindowResponse;
 import dev.counter.v1.IncrementRequest;
 import dev.counter.v1.IncrementResponse;
+import dev.counter.v1.LimitStatus;
+import dev.counter.v1.ListResponse;
 import dev.counter.v1.ResetRequest;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
@@ -24,6 +35,8 @@ import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -96,6 +109,108 @@ class CounterClientIT {
       assertThat(second).isEqualTo(10);
       assertThat(batch.getResultsList()).allSatisfy(result -> assertThat(result.getResponse().getDuplicate()).isTrue());
       assertThat(direct.get(name)).isEqualTo(12);
+    }
+  }
+
+  /** The README's Java examples ("Rate limiting and quotas", "Time series"), as written, and what they return. */
+  @Test
+  void theReadmesRateLimitQuotaAndSeriesExamplesWork() {
+    String user = TestNames.unique("api:user-7");
+    String quota = TestNames.unique("quota:acme");
+    String views = TestNames.unique("views:/home");
+    try (CounterClient counters = CounterClient.forTarget(node.target())) {
+      // at most 3 in any 60 s, at one-second resolution (the README: 1,000)
+      for (int i = 0; i < 3; i++) {
+        assertThat(counters.tryAcquire(user, 1, Windows.fixed(Duration.ofSeconds(1)), 60, 3).getApplied()).isTrue();
+      }
+      IncrementResponse r = counters.tryAcquire(user, 1, Windows.fixed(Duration.ofSeconds(1)), 60, 3);
+      assertThat(r.getApplied()).isFalse();
+      assertThat(r.getDecision()).isEqualTo(Decision.DECISION_DENIED);
+      Duration wait = Duration.ofSeconds(r.getRetryAfter().getSeconds(), r.getRetryAfter().getNanos());
+      assertThat(wait).as("the oldest admitted second leaves within 60 s").isPositive()
+          .isLessThanOrEqualTo(Duration.ofSeconds(60));
+      assertThat(counters.get(user)).as("a denial applies nothing").isEqualTo(3);
+
+      // any combination: a monthly quota in a time zone plus a floor on the value
+      IncrementResponse quotaUsed = counters.increment(IncrementRequest.newBuilder().setName(quota).setDelta(5)
+          .addWindows(Windows.months(ZoneId.of("America/New_York")))
+          .addLimits(Limits.perPeriod(0, 10_000)).addLimits(Limits.valueAtLeast(0)).build());
+      assertThat(quotaUsed.getApplied()).isTrue();
+      assertThat(quotaUsed.getLimitsList()).extracting(LimitStatus::getSum).containsExactly(5L, 5L);
+      assertThat(quotaUsed.getLimits(0).getRemaining()).isEqualTo(9_995);
+      IncrementResponse belowZero = counters.increment(IncrementRequest.newBuilder().setName(quota).setDelta(-6)
+          .addWindows(Windows.months(ZoneId.of("America/New_York")))
+          .addLimits(Limits.perPeriod(0, 10_000)).addLimits(Limits.valueAtLeast(0)).build());
+      assertThat(belowZero.getApplied()).isFalse();
+
+      // time series
+      counters.increment(IncrementRequest.newBuilder().setName(views).setDelta(1)
+          .addWindows(Windows.retained(Windows.fixed(Duration.ofMinutes(1)), Duration.ofDays(1))).build());
+      GetWindowResponse lastFiveMinutes = counters.getWindow(views, Windows.fixed(Duration.ofMinutes(1)), 5);
+      List<Bucket> lastHour = counters.series(views, Windows.fixed(Duration.ofMinutes(1)),
+          Instant.now().minus(Duration.ofHours(1)), null);
+      assertThat(lastFiveMinutes.getSum()).isEqualTo(1);
+      assertThat(lastFiveMinutes.getBucketsList()).hasSize(5);
+      assertThat(lastHour).hasSizeBetween(60, 62);
+      assertThat(lastHour.stream().mapToLong(Bucket::getValue).sum()).isEqualTo(1);
+      assertThat(lastHour.get(lastHour.size() - 1).getValue()).as("the current minute, last").isEqualTo(1);
+    }
+  }
+
+  @Test
+  void listPagesThroughEveryCounterAndDeleteRemovesOneWithItsWindows() throws Exception {
+    String prefix = TestNames.unique("listed") + ":";
+    try (CounterClient counters = CounterClient.forTarget(node.target())) {
+      for (int i = 0; i < 5; i++) {
+        counters.increment(IncrementRequest.newBuilder().setName(prefix + i).setDelta(i + 1)
+            .addWindows(Windows.fixed(Duration.ofMinutes(1))).build());
+      }
+      List<String> names = new java.util.ArrayList<>();
+      for (CounterValue counter : counters.listAll(prefix, true)) {
+        names.add(counter.getName());
+        assertThat(counter.getValue()).isEqualTo(Long.parseLong(counter.getName().substring(prefix.length())) + 1);
+      }
+      assertThat(names).containsExactlyInAnyOrder(prefix + 0, prefix + 1, prefix + 2, prefix + 3, prefix + 4);
+      // Pages of 2 (one SCAN returns all 5 keys here): never more than 2, and together every counter once.
+      List<String> paged = new java.util.ArrayList<>();
+      String token = "";
+      for (int page = 0; page < 10; page++) {
+        ListResponse response = counters.list(prefix, 2, token, false);
+        assertThat(response.getCountersCount()).isLessThanOrEqualTo(2);
+        response.getCountersList().forEach(counter -> paged.add(counter.getName()));
+        token = response.getNextPageToken();
+        if (token.isEmpty()) {
+          break;
+        }
+      }
+      assertThat(token).as("the listing ended").isEmpty();
+      assertThat(paged).containsExactlyInAnyOrderElementsOf(names);
+
+      assertThat(counters.delete(prefix + 4)).isEqualTo(5);
+      assertThat(counters.deleteAsync(prefix + 3).get(5, TimeUnit.SECONDS)).isEqualTo(4);
+      assertThat(counters.get(prefix + 4)).isZero();
+      assertThat(counters.getWindowAsync(prefix + 4, Windows.fixed(Duration.ofMinutes(1)), 1)
+          .get(5, TimeUnit.SECONDS).getSum()).as("its window went with it").isZero();
+      assertThat(counters.seriesAsync(prefix + 2, Windows.fixed(Duration.ofMinutes(1)), null, null)
+          .get(5, TimeUnit.SECONDS).stream().mapToLong(Bucket::getValue).sum()).isEqualTo(3);
+      assertThat(counters.listAll(prefix, false)).extracting(CounterValue::getName)
+          .containsExactlyInAnyOrder(prefix + 0, prefix + 1, prefix + 2);
+    }
+  }
+
+  @Test
+  void windowReadsAreRetriedAndDeleteIsNot() {
+    try (CounterClient client = CounterClient.forTarget("127.0.0.1:" + lossyFront.getPort());
+        CounterClient direct = CounterClient.forTarget(node.target())) {
+      String name = TestNames.unique("window-retry");
+      direct.increment(IncrementRequest.newBuilder().setName(name).setDelta(2)
+          .addWindows(Windows.fixed(Duration.ofMinutes(1))).build());
+
+      assertThat(client.getWindow(name, Windows.fixed(Duration.ofMinutes(1)), 1).getSum()).isEqualTo(2);
+      assertThat(client.series(name, Windows.fixed(Duration.ofMinutes(1)), null, null)).isNotEmpty();
+      Throwable error = catchThrowable(() -> client.delete(name));
+      assertThat(Status.fromThrowable(error).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(direct.get(name)).as("the delete ran once").isZero();
     }
   }
 
@@ -227,6 +342,12 @@ class CounterClientIT {
             key[0] = "batch:" + batch.getItems(0).getRequestId();
           } else if (message instanceof ResetRequest reset) {
             key[0] = "reset:" + reset.getName() + ":" + System.nanoTime();
+          } else if (message instanceof DeleteRequest delete) {
+            key[0] = "delete:" + delete.getName() + ":" + System.nanoTime();
+          } else if (message instanceof GetWindowRequest window) {
+            key[0] = "window:" + window.getName();
+          } else if (message instanceof GetSeriesRequest series) {
+            key[0] = "series:" + series.getName();
           }
           super.onMessage(message);
         }

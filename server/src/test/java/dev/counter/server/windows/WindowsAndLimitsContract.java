@@ -364,6 +364,7 @@ abstract class WindowsAndLimitsContract {
     for (int page = 0; page < 10_000; page++) {
       ListResponse response = node(page).stub().list(ListRequest.newBuilder().setPrefix(prefix).setPageSize(pageSize)
           .setPageToken(token).setIncludeValues(values).build());
+      assertThat(response.getCountersCount()).as("a page holds at most page_size names").isLessThanOrEqualTo(pageSize);
       response.getCountersList().forEach(counter -> all.put(counter.getName(), counter.getValue()));
       token = response.getNextPageToken();
       if (token.isEmpty()) {

@@ -9,21 +9,31 @@ import io.lettuce.core.ScanCursor;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import javax.annotation.Nullable;
 
 /**
  * Lists counters by name prefix with SCAN, master by master (ordered by node id), so a Redis
- * Cluster is listed whole. A page token is the master and the SCAN cursor to go on from; SCAN
- * returns every key that exists for the whole listing at least once, whatever is added meanwhile.
- * Only value hashes match the pattern ({@code <prefix>{<escaped prefix>*}}: a key that ends right
- * after its hash tag), so windows, records and tokens are never listed.
+ * Cluster is listed whole. SCAN returns every key that exists for the whole listing at least once,
+ * whatever is added meanwhile. Only value hashes match the pattern ({@code <prefix>{<escaped
+ * prefix>*}}: a key that ends right after its hash tag), so windows, records and tokens are never
+ * listed.
+ *
+ * <p>A page never holds more than the page size, although one SCAN call may return more keys. A
+ * page token is the master, the SCAN cursor of the batch the page stopped in, and the last key it
+ * took from that batch: the next page scans that cursor again, sorts the batch and goes on after
+ * that key. A key that existed when the batch was first scanned is in the batch again (SCAN
+ * addresses buckets, and a grown table keeps a bucket's keys under the same cursor), so nothing
+ * that exists throughout is skipped.
  */
 final class CounterLister {
   /** SCAN calls one page may make before it returns what it has (possibly nothing) and a token. */
   private static final int MAX_SCANS_PER_PAGE = 64;
-  private static final String TOKEN_VERSION = "1";
+  private static final String TOKEN_VERSION = "2";
+  private static final Base64.Encoder BASE64 = Base64.getUrlEncoder().withoutPadding();
 
   private final RedisGateway redis;
   private final CounterKeys keys;
@@ -52,37 +62,58 @@ final class CounterLister {
         }
       }
       List<String> names = new ArrayList<>();
-      return scan(masters, master, start == null ? ScanCursor.INITIAL.getCursor() : start.cursor(), pattern,
-          pageSize, names, 0);
+      return start == null
+          ? scan(masters, master, ScanCursor.INITIAL.getCursor(), null, pattern, pageSize, names, 0)
+          : scan(masters, master, start.cursor(), start.after(), pattern, pageSize, names, 0);
     });
   }
 
+  /**
+   * Scans {@code master} from {@code cursor}, skipping the keys up to {@code after} (inclusive) of
+   * the batch at that cursor, until the page is full or the scan limit is reached.
+   */
   private CompletionStage<CounterPage> scan(List<RedisGateway.Master> masters, int master, String cursor,
-      String pattern, int pageSize, List<String> names, int scans) {
+      @Nullable String after, String pattern, int pageSize, List<String> names, int scans) {
     if (master >= masters.size()) {
       return CompletableFuture.completedFuture(new CounterPage(names, null, ""));
     }
     if (names.size() >= pageSize || scans >= MAX_SCANS_PER_PAGE) {
       return CompletableFuture.completedFuture(
-          new CounterPage(names, null, new Position(masters.get(master).id(), cursor).encode()));
+          new CounterPage(names, null, new Position(masters.get(master).id(), cursor, after).encode()));
     }
     return masters.get(master).commands()
         .scan(ScanCursor.of(cursor), ScanArgs.Builder.matches(pattern).limit(Math.max(pageSize, 100)))
         .thenCompose((KeyScanCursor<String> batch) -> {
-          for (String key : batch.getKeys()) {
+          List<String> batchKeys = new ArrayList<>(batch.getKeys());
+          Collections.sort(batchKeys);
+          String last = null;
+          for (String key : batchKeys) {
+            if (after != null && key.compareTo(after) <= 0) {
+              continue;
+            }
+            if (names.size() == pageSize) {
+              // The page is full inside this batch: the next page scans it again, after `last`.
+              return CompletableFuture.completedFuture(new CounterPage(names, null,
+                  new Position(masters.get(master).id(), cursor, last != null ? last : after).encode()));
+            }
             names.add(keys.nameOf(key));
+            last = key;
           }
           return batch.isFinished()
-              ? scan(masters, master + 1, ScanCursor.INITIAL.getCursor(), pattern, pageSize, names, scans + 1)
-              : scan(masters, master, batch.getCursor(), pattern, pageSize, names, scans + 1);
+              ? scan(masters, master + 1, ScanCursor.INITIAL.getCursor(), null, pattern, pageSize, names, scans + 1)
+              : scan(masters, master, batch.getCursor(), null, pattern, pageSize, names, scans + 1);
         });
   }
 
-  /** Where a listing goes on: a master and its SCAN cursor. */
-  private record Position(String master, String cursor) {
+  /**
+   * Where a listing goes on: a master, a SCAN cursor and, when a page stopped inside the batch at
+   * that cursor, the last key it took from it.
+   */
+  private record Position(String master, String cursor, @Nullable String after) {
     String encode() {
-      return Base64.getUrlEncoder().withoutPadding()
-          .encodeToString((TOKEN_VERSION + ":" + master + ":" + cursor).getBytes(StandardCharsets.UTF_8));
+      String afterText = after == null ? "" : BASE64.encodeToString(after.getBytes(StandardCharsets.UTF_8));
+      return BASE64.encodeToString((TOKEN_VERSION + ":" + master + ":" + cursor + ":" + afterText)
+          .getBytes(StandardCharsets.UTF_8));
     }
 
     /** The position of a token, null for the first page; IllegalArgumentException for a foreign one. */
@@ -90,18 +121,22 @@ final class CounterLister {
       if (token.isEmpty()) {
         return null;
       }
-      String text;
       try {
-        text = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+        String text = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+        String[] parts = text.split(":", -1);
+        // Version 1 (no key to go on after) came from nodes before pages were capped exactly.
+        boolean v1 = parts.length == 3 && "1".equals(parts[0]);
+        boolean v2 = parts.length == 4 && TOKEN_VERSION.equals(parts[0]);
+        if (!(v1 || v2) || parts[1].isEmpty() || !parts[2].matches("[0-9]+")) {
+          throw new IllegalArgumentException("not a page token of this service");
+        }
+        String after = v2 && !parts[3].isEmpty()
+            ? new String(Base64.getUrlDecoder().decode(parts[3]), StandardCharsets.UTF_8)
+            : null;
+        return new Position(parts[1], parts[2], after);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("not a page token of this service", e);
       }
-      String[] parts = text.split(":", -1);
-      if (parts.length != 3 || !TOKEN_VERSION.equals(parts[0]) || parts[1].isEmpty()
-          || !parts[2].matches("[0-9]+")) {
-        throw new IllegalArgumentException("not a page token of this service");
-      }
-      return new Position(parts[1], parts[2]);
     }
   }
 }
