@@ -8,6 +8,7 @@ import dev.counter.v1.GetSeriesResponse;
 import dev.counter.v1.GetWindowRequest;
 import dev.counter.v1.GetWindowResponse;
 import dev.counter.v1.Window;
+import java.math.BigInteger;
 import java.util.List;
 import javax.annotation.Nullable;
 
@@ -54,14 +55,24 @@ final class WindowCalls {
     return new long[] {first, last};
   }
 
+  /** {@code value} clamped to the int64 range. */
+  static long saturated(BigInteger value) {
+    if (value.bitLength() < 64) {
+      return value.longValueExact();
+    }
+    return value.signum() > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
+  }
+
   static GetWindowResponse windowResponse(List<Bucket> buckets) {
     GetWindowResponse.Builder response = GetWindowResponse.newBuilder();
-    long sum = 0;
+    // Each bucket fits int64 but their sum may not: exact in BigInteger, clamped like the flush
+    // script's sums (the buckets are exact in the reply either way).
+    BigInteger sum = BigInteger.ZERO;
     for (Bucket bucket : buckets) {
-      sum = Math.addExact(sum, bucket.value());
+      sum = sum.add(BigInteger.valueOf(bucket.value()));
       response.addBuckets(bucket(bucket));
     }
-    response.setSum(sum);
+    response.setSum(saturated(sum));
     if (!buckets.isEmpty()) {
       response.setCovered(IncrementResponses.period(buckets.get(0).startMillis(),
           buckets.get(buckets.size() - 1).endMillis()));

@@ -66,7 +66,8 @@
 --   periods  := per window of the policy, '/'-separated: start ',' end ',' total (ms, ms, int64)
 --   limits   := per limit, '/'-separated: sum ',' remaining ',' exceeded ',' from ',' to
 --               (sum after the increment when applied; exceeded '1'/'0'; from/to the time range
---               the sum covers, '' for the value)
+--               the sum covers, '' for the value; sum and remaining are clamped to the int64
+--               range: a sliding sum or max - sum may leave it)
 --   retry    := when denied, ms until the same delta would first fit; '' when never (or allowed)
 --
 -- WINDOWS. Each window of a counter is one hash, a ring of RING slots: the bucket of period i is
@@ -229,6 +230,17 @@ local function format(hi, lo)
     return '-' .. magnitude(-hi, 0)
   end
   return '-' .. magnitude(-hi - 1, B - lo)
+end
+
+-- A number for a reply that may leave int64 (a sliding sum, what remains of a limit): clamped to
+-- the int64 range, so that one counter's reply can never fail the decoding of a whole write.
+local function saturated(hi, lo)
+  if hi > MAX_HI or (hi == MAX_HI and lo > MAX_LO) then
+    return '9223372036854775807'
+  elseif hi < MIN_HI or (hi == MIN_HI and lo < MIN_LO) then
+    return '-9223372036854775808'
+  end
+  return format(hi, lo)
 end
 
 -- the Redis clock -----------------------------------------------------------------------------
@@ -622,7 +634,7 @@ local function policies()
     if rHi < 0 then
       return '0'
     end
-    return format(rHi, rLo)
+    return saturated(rHi, rLo)
   end
 
   -- Ms until the same delta first fits this limit as time passes, or nil when it never will.
@@ -710,7 +722,7 @@ local function policies()
       if apply then
         hi, lo = add(hi, lo, deltaHi, deltaLo)
       end
-      limits[i] = format(hi, lo) .. ',' .. remaining(limit, hi, lo) .. (exceeded[i] and ',1,' or ',0,')
+      limits[i] = saturated(hi, lo) .. ',' .. remaining(limit, hi, lo) .. (exceeded[i] and ',1,' or ',0,')
           .. limit.coveredText
       if exceeded[i] then
         -- Denials repeat: while nothing was applied since, the same delta gets the same answer.

@@ -215,6 +215,43 @@ class PolicyFlushIT {
   }
 
   @Test
+  void sumsAndRemaindersBeyondInt64AreClampedAndDecideExactly() {
+    // max - sum = 2^63 and sum - min = 2^63: one past the int64 range each.
+    String name = TestNames.unique("edge");
+    IncrementPolicy atMostMax = policy(List.of(), List.of(new LimitSpec(LimitSpec.Scope.VALUE, 0, 1, null,
+        Long.MAX_VALUE)), IncrementPolicy.LimitMode.ENFORCE, 0);
+    IncrementPolicy atLeastMin = policy(List.of(), List.of(new LimitSpec(LimitSpec.Scope.VALUE, 0, 1, Long.MIN_VALUE,
+        null)), IncrementPolicy.LimitMode.ENFORCE, 0);
+    WriteResult values = write(name, op(-1, "", atMostMax), op(1, "", atLeastMin));
+    assertThat(values.decided(0).applied()).isTrue();
+    assertThat(values.decided(0).limits().get(0).remaining()).isEqualTo(Long.MAX_VALUE);
+    assertThat(values.decided(1).limits().get(0).remaining()).isEqualTo(Long.MAX_VALUE);
+    assertThat(values.decided(1).value()).isZero();
+
+    // Two buckets of 5 * 10^18 each: a sliding sum of 10^19, past 2^63 - 1, is clamped in the
+    // reply, and the decision is taken on the exact sum.
+    WindowSpec seconds = new WindowSpec(new FixedPeriods(1000), 60_000);
+    IncrementPolicy sliding = policy(List.of(seconds), List.of(new LimitSpec(LimitSpec.Scope.SLIDING, 0, 2, null,
+        Long.MAX_VALUE)), IncrementPolicy.LimitMode.ENFORCE, 0);
+    for (int attempt = 0; attempt < 5; attempt++) {
+      String big = TestNames.unique("edge-sliding");
+      long current = redisMillis() / 1000;
+      admin.sync().hset(keys.window(big, "f1000"), Long.toString((current - 1) % 4100), (current - 1) + ":5000000000000000000");
+      admin.sync().hset(keys.window(big, "f1000"), Long.toString(current % 4100), current + ":5000000000000000000");
+      Decided denied = write(big, op(1, "", sliding)).decided(0);
+      if (denied.windows().get(0).startMillis() != current * 1000) {
+        continue;
+      }
+      assertThat(denied.decision()).isEqualTo(Decided.Decision.DENIED);
+      assertThat(denied.limits().get(0).sum()).isEqualTo(Long.MAX_VALUE);
+      assertThat(denied.limits().get(0).remaining()).isZero();
+      assertThat(denied.applied()).isFalse();
+      return;
+    }
+    throw new AssertionError("the Redis clock turned a second during every one of 5 attempts");
+  }
+
+  @Test
   void aTtlExpiresEveryKeyOfTheCounter() {
     String name = TestNames.unique("ttl");
     IncrementPolicy policy = policy(List.of(TEN_SECONDS), List.of(), IncrementPolicy.LimitMode.ENFORCE, 5_000);
