@@ -6,9 +6,15 @@ import java.util.concurrent.CompletionException;
 
 /** Classifies Lettuce failures: transient ones become {@link StoreUnavailableException}. */
 final class RedisErrors {
-  /** Error replies that mean "not now" rather than "wrong request". */
+  /**
+   * Error replies that mean "not now" rather than "wrong request": failing over (a WAIT of
+   * --replica-acks is UNBLOCKED when its master is demoted; WAIT on a node that just became a
+   * replica), loading, a slot moving, out of memory, or a Redis that cannot persist (MISCONF: a
+   * full disk refuses writes while PING still answers).
+   */
   private static final String[] TRANSIENT_REPLIES = {
-    "LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "BUSY", "NOREPLICAS", "OOM", "MOVED", "ASK"
+    "LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "BUSY", "NOREPLICAS", "OOM", "MOVED", "ASK",
+    "UNBLOCKED", "MISCONF", "ERR WAIT cannot be used with replica instances"
   };
 
   private RedisErrors() {}
