@@ -22,17 +22,20 @@ import javax.annotation.Nullable;
  * prefix>*}}: a key that ends right after its hash tag), so windows, records and tokens are never
  * listed.
  *
- * <p>A page never holds more than the page size, although one SCAN call may return more keys. A
- * page token is the master, the SCAN cursor of the batch the page stopped in, and the last key it
- * took from that batch: the next page scans that cursor again, sorts the batch and goes on after
- * that key. A key that existed when the batch was first scanned is in the batch again (SCAN
- * addresses buckets, and a grown table keeps a bucket's keys under the same cursor), so nothing
- * that exists throughout is skipped.
+ * <p>A page never holds more than the page size, although one SCAN call may return more keys. When
+ * a page stops inside a batch, its token holds the batch's cursor, the last key it took (batches
+ * are taken in sorted order) and the cursor that batch returned. The next page scans the same
+ * cursor again and goes on after that key; it then continues from the earlier (in SCAN order) of
+ * the two cursors that scan of the batch returned. A key that exists throughout lies either in the
+ * buckets every scan of the batch covered (so it came back sorted, and was taken or is taken now)
+ * or in buckets the continuation covers: none is skipped; some may come twice, as with SCAN.
  */
 final class CounterLister {
   /** SCAN calls one page may make before it returns what it has (possibly nothing) and a token. */
   private static final int MAX_SCANS_PER_PAGE = 64;
   private static final String TOKEN_VERSION = "2";
+  /** A cursor that means "this master is done" (SCAN's own 0 means "start"). */
+  private static final String FINISHED = "end";
   private static final Base64.Encoder BASE64 = Base64.getUrlEncoder().withoutPadding();
 
   private final RedisGateway redis;
@@ -63,30 +66,33 @@ final class CounterLister {
       }
       List<String> names = new ArrayList<>();
       return start == null
-          ? scan(masters, master, ScanCursor.INITIAL.getCursor(), null, pattern, pageSize, names, 0)
-          : scan(masters, master, start.cursor(), start.after(), pattern, pageSize, names, 0);
+          ? scan(masters, master, ScanCursor.INITIAL.getCursor(), null, null, pattern, pageSize, names, 0)
+          : scan(masters, master, start.cursor(), start.after(), start.bound(), pattern, pageSize, names, 0);
     });
   }
 
   /**
-   * Scans {@code master} from {@code cursor}, skipping the keys up to {@code after} (inclusive) of
-   * the batch at that cursor, until the page is full or the scan limit is reached.
+   * Scans {@code master} from {@code cursor} until the page is full or the scan limit is reached.
+   * With {@code after}, the batch at {@code cursor} was partly taken by the page before: keys up
+   * to {@code after} are skipped, and {@code bound} is the cursor that batch returned then.
    */
   private CompletionStage<CounterPage> scan(List<RedisGateway.Master> masters, int master, String cursor,
-      @Nullable String after, String pattern, int pageSize, List<String> names, int scans) {
+      @Nullable String after, @Nullable String bound, String pattern, int pageSize, List<String> names, int scans) {
     if (master >= masters.size()) {
       return CompletableFuture.completedFuture(new CounterPage(names, null, ""));
     }
     if (names.size() >= pageSize || scans >= MAX_SCANS_PER_PAGE) {
       return CompletableFuture.completedFuture(
-          new CounterPage(names, null, new Position(masters.get(master).id(), cursor, after).encode()));
+          new CounterPage(names, null, new Position(masters.get(master).id(), cursor, after, bound).encode()));
     }
     return masters.get(master).commands()
         .scan(ScanCursor.of(cursor), ScanArgs.Builder.matches(pattern).limit(Math.max(pageSize, 100)))
         .thenCompose((KeyScanCursor<String> batch) -> {
+          // Where to go on once this batch is taken: the earlier of what its scans returned.
+          String next = bound == null ? scanned(batch) : earlier(bound, scanned(batch));
           List<String> batchKeys = new ArrayList<>(batch.getKeys());
           Collections.sort(batchKeys);
-          String last = null;
+          String last = after;
           for (String key : batchKeys) {
             if (after != null && key.compareTo(after) <= 0) {
               continue;
@@ -94,26 +100,48 @@ final class CounterLister {
             if (names.size() == pageSize) {
               // The page is full inside this batch: the next page scans it again, after `last`.
               return CompletableFuture.completedFuture(new CounterPage(names, null,
-                  new Position(masters.get(master).id(), cursor, last != null ? last : after).encode()));
+                  new Position(masters.get(master).id(), cursor, last, next).encode()));
             }
             names.add(keys.nameOf(key));
             last = key;
           }
-          return batch.isFinished()
-              ? scan(masters, master + 1, ScanCursor.INITIAL.getCursor(), null, pattern, pageSize, names, scans + 1)
-              : scan(masters, master, batch.getCursor(), null, pattern, pageSize, names, scans + 1);
+          return FINISHED.equals(next)
+              ? scan(masters, master + 1, ScanCursor.INITIAL.getCursor(), null, null, pattern, pageSize, names,
+                  scans + 1)
+              : scan(masters, master, next, null, null, pattern, pageSize, names, scans + 1);
         });
+  }
+
+  /** The cursor a SCAN reply says to go on from, {@link #FINISHED} when the master is done. */
+  private static String scanned(KeyScanCursor<String> batch) {
+    return batch.isFinished() ? FINISHED : batch.getCursor();
+  }
+
+  /**
+   * The cursor SCAN reaches first. SCAN walks cursors in the order of their bit-reversed values
+   * (that is how it survives table resizes), so that order compares them; finished is last.
+   */
+  static String earlier(String a, String b) {
+    if (FINISHED.equals(a)) {
+      return b;
+    }
+    if (FINISHED.equals(b)) {
+      return a;
+    }
+    long reversedA = Long.reverse(Long.parseUnsignedLong(a));
+    long reversedB = Long.reverse(Long.parseUnsignedLong(b));
+    return Long.compareUnsigned(reversedA, reversedB) <= 0 ? a : b;
   }
 
   /**
    * Where a listing goes on: a master, a SCAN cursor and, when a page stopped inside the batch at
-   * that cursor, the last key it took from it.
+   * that cursor, the last key it took from it and the cursor that batch returned.
    */
-  private record Position(String master, String cursor, @Nullable String after) {
+  private record Position(String master, String cursor, @Nullable String after, @Nullable String bound) {
     String encode() {
       String afterText = after == null ? "" : BASE64.encodeToString(after.getBytes(StandardCharsets.UTF_8));
-      return BASE64.encodeToString((TOKEN_VERSION + ":" + master + ":" + cursor + ":" + afterText)
-          .getBytes(StandardCharsets.UTF_8));
+      return BASE64.encodeToString((TOKEN_VERSION + ":" + master + ":" + cursor + ":" + afterText + ":"
+          + (bound == null ? "" : bound)).getBytes(StandardCharsets.UTF_8));
     }
 
     /** The position of a token, null for the first page; IllegalArgumentException for a foreign one. */
@@ -124,16 +152,18 @@ final class CounterLister {
       try {
         String text = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
         String[] parts = text.split(":", -1);
-        // Version 1 (no key to go on after) came from nodes before pages were capped exactly.
+        // Version 1 (master and cursor only) came from nodes before pages were capped exactly.
         boolean v1 = parts.length == 3 && "1".equals(parts[0]);
-        boolean v2 = parts.length == 4 && TOKEN_VERSION.equals(parts[0]);
+        boolean v2 = parts.length == 5 && TOKEN_VERSION.equals(parts[0]) && parts[3].isEmpty() == parts[4].isEmpty()
+            && (parts[4].isEmpty() || parts[4].matches("[0-9]+|" + FINISHED));
         if (!(v1 || v2) || parts[1].isEmpty() || !parts[2].matches("[0-9]+")) {
           throw new IllegalArgumentException("not a page token of this service");
         }
-        String after = v2 && !parts[3].isEmpty()
-            ? new String(Base64.getUrlDecoder().decode(parts[3]), StandardCharsets.UTF_8)
-            : null;
-        return new Position(parts[1], parts[2], after);
+        if (v1 || parts[3].isEmpty()) {
+          return new Position(parts[1], parts[2], null, null);
+        }
+        String after = new String(Base64.getUrlDecoder().decode(parts[3]), StandardCharsets.UTF_8);
+        return new Position(parts[1], parts[2], after, parts[4]);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("not a page token of this service", e);
       }
