@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.counter.server.store.StoreUnavailableException;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
@@ -217,11 +218,11 @@ final class ClusterRedisGateway implements RedisGateway {
     } catch (StoreUnavailableException e) {
       return CompletableFuture.failedFuture(e);
     }
-    List<RedisClusterNode> nodes = new ArrayList<>();
-    for (RedisClusterNode node : current.getPartitions()) {
-      if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.is(RedisClusterNode.NodeFlag.FAIL)) {
-        nodes.add(node);
-      }
+    List<RedisClusterNode> nodes;
+    try {
+      nodes = mastersCoveringEverySlot(current.getPartitions());
+    } catch (StoreUnavailableException e) {
+      return CompletableFuture.failedFuture(e);
     }
     nodes.sort(java.util.Comparator.comparing(RedisClusterNode::getNodeId));
     List<CompletableFuture<Master>> masters = new ArrayList<>();
@@ -231,6 +232,26 @@ final class ClusterRedisGateway implements RedisGateway {
     }
     return CompletableFuture.allOf(masters.toArray(CompletableFuture<?>[]::new))
         .thenApply(ignored -> masters.stream().map(CompletableFuture::join).toList());
+  }
+
+  /**
+   * The masters that are up, when together they own every slot; else StoreUnavailableException: a
+   * listing without a failing master's slots would end "complete" while missing its counters.
+   */
+  static List<RedisClusterNode> mastersCoveringEverySlot(Iterable<RedisClusterNode> partitions) {
+    List<RedisClusterNode> nodes = new ArrayList<>();
+    java.util.BitSet covered = new java.util.BitSet(SlotHash.SLOT_COUNT);
+    for (RedisClusterNode node : partitions) {
+      if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.is(RedisClusterNode.NodeFlag.FAIL)) {
+        nodes.add(node);
+        node.getSlots().forEach(covered::set);
+      }
+    }
+    if (covered.cardinality() < SlotHash.SLOT_COUNT) {
+      throw new StoreUnavailableException("only " + covered.cardinality() + " of " + SlotHash.SLOT_COUNT
+          + " Redis Cluster slots have a master that is up (a master is failing and no replica has taken over yet)");
+    }
+    return nodes;
   }
 
   @Override
