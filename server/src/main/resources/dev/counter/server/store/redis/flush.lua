@@ -33,7 +33,8 @@
 --   retention:= ms a bucket is kept after its period ended
 --   policy   := mode ttl nw w* nlim limit*
 --   mode     := 'E' enforce | 'S' shadow (decide, always apply) | 'D' dry run (decide, apply nothing)
---   ttl      := idle expiry in ms set on every key of the counter when applied, '0' for none
+--   ttl      := idle expiry in ms set on the counter's value and records when applied, and on
+--               its windows and meta unless they are kept longer; '0' for none
 --   w        := a window the increment counts into (1-based, in this counter's window list)
 --   limit    := scope w periods min max
 --   scope    := 'v' the value | 'p' the current period of window w | 's' the last periods of w
@@ -72,8 +73,9 @@
 --
 -- WINDOWS. Each window of a counter is one hash, a ring of RING slots: the bucket of period i is
 -- field (i mod RING) with value 'i:total'; a slot holding another period reads 0. The hash expires
--- (Redis key expiry) retention after the end of the last period written. Field wid of the meta
--- hash lists every window the counter has (Delete finds them there).
+-- (Redis key expiry) retention after the end of the last period written, or later when another
+-- write asked for more: expiries only extend (see writeWindows). Field wid of the meta hash lists
+-- every window the counter has (Delete finds them there); the meta hash outlives every window.
 --
 -- LIMITS. An increment's limits are checked against the sums as they are after every increment
 -- before it in this flush, in order: the same sequential order as the values returned.
@@ -826,21 +828,39 @@ local function policies()
         ids[#ids + 1] = '1'
       end
     end
-    if #ids > 0 then
-      windowWrites[#windowWrites + 1] = {meta = metaKey, ids = ids}
+    if #ids > 0 or ttl > 0 then
+      -- After this counter's windows: the meta hash must outlive every one of them.
+      windowWrites[#windowWrites + 1] = {meta = metaKey, ids = ids, ttl = ttl}
     end
     if ttl > 0 then
-      for _, k in ipairs({valueKey, key0, key1, metaKey}) do
+      for _, k in ipairs({valueKey, key0, key1}) do
         expiries[#expiries + 1] = {k, ttl}
       end
     end
   end
 
   -- Writes the windows' buckets and expiries, and the meta hash. Pass 2.
+  --
+  -- Expiries only ever extend. Writers may name one window with different retentions (a
+  -- statistics writer with 60 periods, a sliding limit over 120): the window lives as long as the
+  -- longest asks, so no sum a limit reads loses a bucket early. A ttl that is shorter than the
+  -- retention gives the window that shorter life, unless another write keeps it longer. The meta
+  -- hash, which Delete reads to find the windows, is kept at least as long as each window written,
+  -- so it never expires while one of them lives.
   local function writeWindows()
+    local longest = 0 -- the longest expiry (ms from now) of the windows of the counter being written
     for _, write in ipairs(windowWrites) do
       if write.meta then
-        redis.call('HSET', write.meta, unpack(write.ids))
+        if #write.ids > 0 then
+          redis.call('HSET', write.meta, unpack(write.ids))
+        end
+        local target = write.ttl > longest and write.ttl or longest
+        local current = redis.call('PTTL', write.meta)
+        -- -2: no meta (a ttl on a counter without windows); -1: kept for good, unless a ttl asks.
+        if current ~= -2 and (current >= 0 or write.ttl > 0) and current < target then
+          redis.call('PEXPIRE', write.meta, string.format('%d', target))
+        end
+        longest = 0
       else
         local win, ttl = write[1], write[2]
         local fields = {}
@@ -855,7 +875,15 @@ local function policies()
         if ttl > 0 and ttl < expire then
           expire = ttl
         end
-        redis.call('PEXPIRE', win.key, string.format('%d', expire))
+        local current = redis.call('PTTL', win.key)
+        if current < expire then
+          redis.call('PEXPIRE', win.key, string.format('%d', expire))
+        else
+          expire = current
+        end
+        if expire > longest then
+          longest = expire
+        end
       end
     end
   end

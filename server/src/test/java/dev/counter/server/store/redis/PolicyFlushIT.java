@@ -264,6 +264,28 @@ class PolicyFlushIT {
   }
 
   @Test
+  void aWindowLivesAsLongAsItsLongestRetentionAndTheMetaHashOutlivesIt() {
+    // A sliding limit keeps 120 s of buckets; a statistics writer names the same window with 10 s.
+    String name = TestNames.unique("retentions");
+    WindowSpec long120 = new WindowSpec(new FixedPeriods(1000), 120_000);
+    WindowSpec short10 = new WindowSpec(new FixedPeriods(1000), 10_000);
+    write(name, op(1, "", policy(List.of(long120), List.of(), IncrementPolicy.LimitMode.ENFORCE, 0)));
+    write(name, op(1, "", policy(List.of(short10), List.of(), IncrementPolicy.LimitMode.ENFORCE, 0)));
+    assertThat(admin.sync().pttl(keys.window(name, "f1000"))).as("not shortened by the 10 s retention")
+        .isGreaterThan(100_000L);
+
+    // A ttl of 2 s, then an increment without one: the window is kept for its retention, and the
+    // meta hash (how Delete finds windows) must not expire before it.
+    String mixed = TestNames.unique("ttl-then-plain");
+    WindowSpec tenMinutes = TEN_SECONDS;
+    write(mixed, op(1, "", policy(List.of(tenMinutes), List.of(), IncrementPolicy.LimitMode.ENFORCE, 2_000)));
+    write(mixed, op(1, "", policy(List.of(tenMinutes), List.of(), IncrementPolicy.LimitMode.ENFORCE, 0)));
+    long window = admin.sync().pttl(keys.window(mixed, "f10000"));
+    assertThat(window).isGreaterThan(500_000L);
+    assertThat(admin.sync().pttl(keys.meta(mixed))).isGreaterThanOrEqualTo(window - 1_000);
+  }
+
+  @Test
   void calendarWindowsLandInTheLocalPeriod() {
     String name = TestNames.unique("calendar");
     CalendarPeriods months = new CalendarPeriods(CalendarPeriods.Unit.MONTH, ZoneId.of("Asia/Kolkata"));
