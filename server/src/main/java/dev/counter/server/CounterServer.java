@@ -102,6 +102,11 @@ public final class CounterServer {
   /** Closes what a failed {@link #start} may have started; nothing was accepted, so nothing drains. */
   private synchronized void closeAfterFailedStart() {
     stopped = true;
+    closeComponents();
+  }
+
+  /** Closes every part, the gRPC server first (its last calls are cut), telemetry last. */
+  private void closeComponents() {
     grpcServer.shutdownNow();
     batcher.close();
     health.close();
@@ -164,13 +169,7 @@ public final class CounterServer {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      grpcServer.shutdownNow();
-      batcher.close();
-      health.close();
-      store.close();
-      eventLoops.close();
-      metricsEndpoint.close();
-      telemetry.close();
+      closeComponents();
       log.info("stopped");
     }
     clean = callsFinished && lost == 0;

@@ -256,7 +256,14 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
 
   @Override
   public void reset(ResetRequest request, StreamObserver<ResetResponse> responseObserver) {
-    ServiceError error = RequestValidator.checkName(request.getName(), "name");
+    zero(request.getName(), store::reset, previous -> ResetResponse.newBuilder().setPreviousValue(previous).build(),
+        responseObserver, StoreFailures.Operation.RESET);
+  }
+
+  /** Reset and Delete: {@code operation} leaves the counter at 0 and answers its previous value. */
+  private <R> void zero(String name, Function<String, CompletionStage<Long>> operation, Function<Long, R> toResponse,
+      StreamObserver<R> responseObserver, StoreFailures.Operation kind) {
+    ServiceError error = RequestValidator.checkName(name, "name");
     if (error == null) {
       error = refusal(true);
     }
@@ -265,11 +272,11 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
       return;
     }
     long sentNanos = System.nanoTime();
-    respond(store.reset(request.getName()), previous -> {
+    respond(operation.apply(name), previous -> {
       // Zero when the script ran, after it was sent: a bounded-staleness read may serve that.
-      recent.observe(request.getName(), 0, sentNanos);
-      return ResetResponse.newBuilder().setPreviousValue(previous).build();
-    }, responseObserver, StoreFailures.Operation.RESET);
+      recent.observe(name, 0, sentNanos);
+      return toResponse.apply(previous);
+    }, responseObserver, kind);
   }
 
   @Override
@@ -354,19 +361,8 @@ public final class CounterGrpcService extends CounterServiceGrpc.CounterServiceI
 
   @Override
   public void delete(DeleteRequest request, StreamObserver<DeleteResponse> responseObserver) {
-    ServiceError error = RequestValidator.checkName(request.getName(), "name");
-    if (error == null) {
-      error = refusal(true);
-    }
-    if (error != null) {
-      responseObserver.onError(error.toException());
-      return;
-    }
-    long sentNanos = System.nanoTime();
-    respond(store.delete(request.getName()), previous -> {
-      recent.observe(request.getName(), 0, sentNanos);
-      return DeleteResponse.newBuilder().setPreviousValue(previous).build();
-    }, responseObserver, StoreFailures.Operation.DELETE);
+    zero(request.getName(), store::delete, previous -> DeleteResponse.newBuilder().setPreviousValue(previous).build(),
+        responseObserver, StoreFailures.Operation.DELETE);
   }
 
   @Override

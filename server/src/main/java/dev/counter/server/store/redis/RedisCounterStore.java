@@ -166,17 +166,20 @@ public final class RedisCounterStore implements CounterStore {
 
   @Override
   public CompletionStage<Long> reset(String name) {
-    if (replicaWriter != null) {
-      // Like an increment, an acknowledged reset must survive a failover.
-      return replicaWriter.run(List.of(groupOf(name)), List.<ReplicaAckedWriter.Call<Long>>of(
-          commands -> call(() -> resetOn(commands, name)))).get(0);
-    }
-    return call(() -> resetOn(redis.async(), name));
+    return writeOne(name, commands -> resetScript.<List<Object>>run(commands, ScriptOutputType.MULTI,
+        new String[] {keys.counter(name)}).thenApply(RedisCounterStore::sumOf));
   }
 
-  private CompletionStage<Long> resetOn(RedisClusterAsyncCommands<String, String> commands, String name) {
-    return resetScript.<List<Object>>run(commands, ScriptOutputType.MULTI, new String[] {keys.counter(name)})
-        .thenApply(RedisCounterStore::sumOf);
+  /**
+   * Runs a write of one counter (a reset, a delete) on its master. With --replica-acks it also
+   * waits for the replicas: like an increment, an acknowledged write must survive a failover.
+   */
+  private <T> CompletionStage<T> writeOne(String name, ReplicaAckedWriter.Call<T> write) {
+    if (replicaWriter == null) {
+      return call(() -> write.runOn(redis.async()));
+    }
+    return replicaWriter.run(List.of(groupOf(name)), List.<ReplicaAckedWriter.Call<T>>of(
+        commands -> call(() -> write.runOn(commands)))).get(0);
   }
 
   @Override
@@ -206,10 +209,8 @@ public final class RedisCounterStore implements CounterStore {
       windowIds.forEach(id -> keyList.add(keys.window(name, id)));
       String[] keyArgs = keyList.toArray(String[]::new);
       String[] ids = windowIds.toArray(String[]::new);
-      CompletionStage<List<Object>> deleted = replicaWriter == null
-          ? call(() -> deleteScript.run(redis.async(), ScriptOutputType.MULTI, keyArgs, ids))
-          : replicaWriter.run(List.of(groupOf(name)), List.<ReplicaAckedWriter.Call<List<Object>>>of(
-              commands -> call(() -> deleteScript.run(commands, ScriptOutputType.MULTI, keyArgs, ids)))).get(0);
+      CompletionStage<List<Object>> deleted = writeOne(name,
+          commands -> deleteScript.<List<Object>>run(commands, ScriptOutputType.MULTI, keyArgs, ids));
       return deleted.thenCompose(reply -> {
         if ("ok".equals(reply.get(0))) {
           return CompletableFuture.completedFuture(sumOf(reply.subList(1, reply.size())));
