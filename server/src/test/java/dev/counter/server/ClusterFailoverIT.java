@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.counter.client.CounterClient;
 import dev.counter.server.devredis.RedisProcess;
 import dev.counter.server.store.redis.CounterKeys;
+import dev.counter.server.testing.AcknowledgedTotals;
 import dev.counter.server.testing.RedisClusterExtension;
 import dev.counter.server.testing.TestNames;
 import dev.counter.server.testing.TestServer;
@@ -116,20 +117,8 @@ class ClusterFailoverIT {
       }
       long callsAfterKill = calls.get() - callsBeforeKill;
 
-      List<String> names = new ArrayList<>();
-      for (int c = 0; c < COUNTERS; c++) {
-        names.add(prefix + c);
-      }
-      long stored = 0;
-      long expected = 0;
-      try (CounterClient reader = CounterClient.forTarget(targets)) {
-        List<Long> values = reader.batchGet(names);
-        for (int c = 0; c < COUNTERS; c++) {
-          assertThat(values.get(c)).as(names.get(c)).isEqualTo(acknowledged.get(c));
-          stored += values.get(c);
-          expected += acknowledged.get(c);
-        }
-      }
+      long stored = AcknowledgedTotals.assertStoredExactly(targets, prefix, acknowledged);
+      long expected = AcknowledgedTotals.sum(acknowledged);
       System.out.printf("failover: killed master on port %d at %.1f s, restarted it %.1f s later; %d increments "
               + "acknowledged (%d after the kill), %d stored, 0 lost; %d failed attempts retried, failures seen from "
               + "%.2f s to %.2f s after the kill: %s%n",

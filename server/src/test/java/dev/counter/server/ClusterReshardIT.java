@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.counter.client.CounterClient;
 import dev.counter.server.store.redis.CounterKeys;
+import dev.counter.server.testing.AcknowledgedTotals;
 import dev.counter.server.testing.RedisClusterExtension;
 import dev.counter.server.testing.SlotMigration;
 import dev.counter.server.testing.TestNames;
@@ -111,20 +112,8 @@ class ClusterReshardIT {
         writer.get(GIVE_UP_AFTER.toSeconds() + 30, TimeUnit.SECONDS);
       }
 
-      List<String> names = new ArrayList<>();
-      for (int c = 0; c < COUNTERS; c++) {
-        names.add(prefix + c);
-      }
-      long stored = 0;
-      long expected = 0;
-      try (CounterClient reader = CounterClient.forTarget(targets)) {
-        List<Long> values = reader.batchGet(names);
-        for (int c = 0; c < COUNTERS; c++) {
-          stored += values.get(c);
-          expected += acknowledged.get(c);
-          assertThat(values.get(c)).as(names.get(c)).isEqualTo(acknowledged.get(c));
-        }
-      }
+      long stored = AcknowledgedTotals.assertStoredExactly(targets, prefix, acknowledged);
+      long expected = AcknowledgedTotals.sum(acknowledged);
       System.out.printf("reshard: %d slot moves (%d keys migrated) under load; %d increments acknowledged, %d stored; "
               + "%d resends, %d applied twice; %d non-retryable statuses; failed attempts retried: %s%n",
           slotMoves, keysMoved, expected, stored, resends.get(), appliedTwice.get(), nonRetryable.get(), failures);

@@ -1,5 +1,6 @@
 package dev.counter.server.windows;
 
+import dev.counter.server.testing.RedisClock;
 import dev.counter.server.testing.RedisClusterExtension;
 import dev.counter.server.testing.TestServer;
 import io.lettuce.core.RedisURI;
@@ -42,8 +43,7 @@ class ClusterWindowsIT extends WindowsAndLimitsContract {
 
   @Override
   long redisMillis() {
-    List<String> time = admin.sync().time();
-    return Long.parseLong(time.get(0)) * 1000 + Long.parseLong(time.get(1)) / 1000;
+    return RedisClock.millis(admin.sync());
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.counter.server.windows;
 
+import dev.counter.server.testing.RedisClock;
 import dev.counter.server.testing.RedisServerExtension;
 import dev.counter.server.testing.TestServer;
 import io.lettuce.core.RedisClient;
@@ -41,8 +42,7 @@ class StandaloneWindowsIT extends WindowsAndLimitsContract {
 
   @Override
   long redisMillis() {
-    List<String> time = admin.sync().time();
-    return Long.parseLong(time.get(0)) * 1000 + Long.parseLong(time.get(1)) / 1000;
+    return RedisClock.millis(admin.sync());
   }
 
   @Override

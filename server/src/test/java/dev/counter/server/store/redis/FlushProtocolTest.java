@@ -1,5 +1,6 @@
 package dev.counter.server.store.redis;
 
+import static dev.counter.server.store.redis.TestOp.op;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -114,8 +115,8 @@ class FlushProtocolTest {
             new LimitSpec(LimitSpec.Scope.VALUE, -1, 1, 0L, null)), IncrementPolicy.LimitMode.SHADOW, 0);
     IncrementPolicy counted = new IncrementPolicy(List.of(longerMinute), List.of(), IncrementPolicy.LimitMode.ENFORCE,
         5_000);
-    CounterOps counter = new CounterOps("a", List.of(policyOp(1, "r", limited), policyOp(2, "", counted),
-        policyOp(3, "", limited), op(4, "")));
+    CounterOps counter = new CounterOps("a", List.of(op(1, "r", limited), op(2, "", counted),
+        op(3, "", limited), op(4, "")));
 
     List<String> keyList = new ArrayList<>();
     List<String> args = new ArrayList<>();
@@ -146,8 +147,8 @@ class FlushProtocolTest {
 
   @Test
   void decidedItemsDecodeWithEveryField() {
-    IncrementWrite write = write(null, new CounterOps("a", List.of(policyOp(1, "x", null), policyOp(1, "y", null),
-        policyOp(5, "", null))));
+    IncrementWrite write = write(null, new CounterOps("a", List.of(op(1, "x", null), op(1, "y", null),
+        op(5, "", null))));
 
     WriteResult result = FlushProtocol.decode(List.of(
         "L0D;7;60000,120000,7;7,0,1,0,180000/7,43,0,,;59999",
@@ -174,25 +175,6 @@ class FlushProtocolTest {
     }
   }
 
-  private static IncrementOp policyOp(long delta, String requestId, IncrementPolicy policy) {
-    return new IncrementOp() {
-      @Override
-      public long delta() {
-        return delta;
-      }
-
-      @Override
-      public String requestId() {
-        return requestId;
-      }
-
-      @Override
-      public IncrementPolicy policy() {
-        return policy;
-      }
-    };
-  }
-
   private static FlushProtocol.Call encode(WriteToken token, CounterOps... counters) {
     return FlushProtocol.encode(write(token, counters), "7", 600_000, keys);
   }
@@ -215,19 +197,5 @@ class FlushProtocolTest {
       values.add(result.value(i));
     }
     return values;
-  }
-
-  private static IncrementOp op(long delta, String requestId) {
-    return new IncrementOp() {
-      @Override
-      public long delta() {
-        return delta;
-      }
-
-      @Override
-      public String requestId() {
-        return requestId;
-      }
-    };
   }
 }

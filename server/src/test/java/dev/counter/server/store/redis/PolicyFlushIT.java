@@ -1,5 +1,6 @@
 package dev.counter.server.store.redis;
 
+import static dev.counter.server.store.redis.TestOp.op;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.counter.server.store.Bucket;
@@ -11,13 +12,12 @@ import dev.counter.server.store.IncrementWrite;
 import dev.counter.server.store.LimitSpec;
 import dev.counter.server.store.WriteResult;
 import dev.counter.server.store.WriteResult.Outcome;
-import dev.counter.server.testing.Await;
+import dev.counter.server.testing.RedisClock;
 import dev.counter.server.testing.RedisServerExtension;
 import dev.counter.server.testing.TestNames;
 import dev.counter.server.window.CalendarPeriods;
 import dev.counter.server.window.FixedPeriods;
 import dev.counter.server.window.WindowSpec;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -25,8 +25,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -41,33 +39,22 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class PolicyFlushIT {
   @RegisterExtension static final RedisServerExtension redis = RedisServerExtension.create();
 
-  private static final CounterKeys keys = new CounterKeys("ctr:");
+  private static final CounterKeys keys = StandaloneStores.KEYS;
   private static final WindowSpec TEN_SECONDS = new WindowSpec(new FixedPeriods(10_000), 600_000);
-  private static RedisClient client;
-  private static ScheduledExecutorService maintenance;
-  private static StandaloneRedisGateway gateway;
+  private static StandaloneStores stores;
   private static StatefulRedisConnection<String, String> admin;
   private static RedisCounterStore store;
 
   @BeforeAll
   static void connect() {
-    client = RedisClient.create(redis.uri());
-    maintenance = Executors.newSingleThreadScheduledExecutor();
-    gateway = new StandaloneRedisGateway(client, io.lettuce.core.RedisURI.create(redis.uri()), maintenance, false);
-    gateway.start(() -> {});
-    Await.until("connection", Duration.ofSeconds(10), gateway::isConnected);
-    admin = client.connect();
-    NodeIdentity identity = new NodeIdentity();
-    identity.set(1);
-    store = new RedisCounterStore(gateway, keys, identity, Duration.ofMinutes(10), 0, Duration.ofSeconds(1));
+    stores = new StandaloneStores(redis.uri());
+    admin = stores.admin();
+    store = stores.store(1, Duration.ofMinutes(10));
   }
 
   @AfterAll
   static void close() {
-    admin.close();
-    gateway.close();
-    client.shutdown();
-    maintenance.shutdownNow();
+    stores.close();
   }
 
   @Test
@@ -354,26 +341,6 @@ class PolicyFlushIT {
   }
 
   private static long redisMillis() {
-    List<String> time = admin.sync().time();
-    return Long.parseLong(time.get(0)) * 1000 + Long.parseLong(time.get(1)) / 1000;
-  }
-
-  private static IncrementOp op(long delta, String requestId, IncrementPolicy policy) {
-    return new IncrementOp() {
-      @Override
-      public long delta() {
-        return delta;
-      }
-
-      @Override
-      public String requestId() {
-        return requestId;
-      }
-
-      @Override
-      public IncrementPolicy policy() {
-        return policy;
-      }
-    };
+    return RedisClock.millis(admin.sync());
   }
 }

@@ -1,5 +1,6 @@
 package dev.counter.server.store.redis;
 
+import static dev.counter.server.store.redis.TestOp.op;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.counter.server.store.CounterOps;
@@ -10,9 +11,9 @@ import dev.counter.server.store.WriteResult;
 import dev.counter.server.store.WriteResult.Outcome;
 import dev.counter.server.store.WriteToken;
 import dev.counter.server.testing.Await;
+import dev.counter.server.testing.RedisClock;
 import dev.counter.server.testing.RedisServerExtension;
 import dev.counter.server.testing.TestNames;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.math.BigInteger;
@@ -21,8 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,22 +34,16 @@ class RedisCounterStoreIT {
   private static final BigInteger MIN = BigInteger.valueOf(Long.MIN_VALUE);
   private static final BigInteger MAX = BigInteger.valueOf(Long.MAX_VALUE);
 
-  private static RedisClient client;
-  private static ScheduledExecutorService maintenance;
-  private static StandaloneRedisGateway gateway;
+  private static StandaloneStores stores;
   private static StatefulRedisConnection<String, String> admin;
-  private static final CounterKeys keys = new CounterKeys("ctr:");
+  private static final CounterKeys keys = StandaloneStores.KEYS;
   private static RedisCounterStore nodeA;
   private static RedisCounterStore nodeB;
 
   @BeforeAll
   static void connect() {
-    client = RedisClient.create(redis.uri());
-    maintenance = Executors.newSingleThreadScheduledExecutor();
-    gateway = new StandaloneRedisGateway(client, io.lettuce.core.RedisURI.create(redis.uri()), maintenance, false);
-    gateway.start(() -> {});
-    Await.until("connection", Duration.ofSeconds(10), gateway::isConnected);
-    admin = client.connect();
+    stores = new StandaloneStores(redis.uri());
+    admin = stores.admin();
     nodeA = store(1);
     nodeB = store(2);
   }
@@ -60,17 +53,12 @@ class RedisCounterStoreIT {
   }
 
   private static RedisCounterStore store(int nodeId, Duration idempotencyWindow) {
-    NodeIdentity identity = new NodeIdentity();
-    identity.set(nodeId);
-    return new RedisCounterStore(gateway, keys, identity, idempotencyWindow, 0, Duration.ofSeconds(1));
+    return stores.store(nodeId, idempotencyWindow);
   }
 
   @AfterAll
   static void close() {
-    admin.close();
-    gateway.close();
-    client.shutdown();
-    maintenance.shutdownNow();
+    stores.close();
   }
 
   @Test
@@ -378,8 +366,7 @@ class RedisCounterStoreIT {
   }
 
   private static long redisMillis() {
-    List<String> time = admin.sync().time();
-    return Long.parseLong(time.get(0)) * 1000 + Long.parseLong(time.get(1)) / 1000;
+    return RedisClock.millis(admin.sync());
   }
 
   @Test
@@ -502,19 +489,5 @@ class RedisCounterStoreIT {
       ops.add(op(delta, ""));
     }
     return ops;
-  }
-
-  private static IncrementOp op(long delta, String requestId) {
-    return new IncrementOp() {
-      @Override
-      public long delta() {
-        return delta;
-      }
-
-      @Override
-      public String requestId() {
-        return requestId;
-      }
-    };
   }
 }
