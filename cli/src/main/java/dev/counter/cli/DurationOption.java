@@ -9,7 +9,8 @@ import picocli.CommandLine.TypeConversionException;
 /**
  * Parses durations as people write them: {@code 250ms}, {@code 10s}, {@code 5m}, {@code 1h}, {@code 7d}, or
  * ISO-8601 ({@code PT10S}); negative or malformed values are rejected with a message that shows
- * the format. Used by the CLI and by the server's configuration.
+ * the format. The server parses its flags with its own DurationFlag (no days), so that it does not
+ * depend on this artifact.
  */
 public final class DurationOption implements ITypeConverter<Duration> {
   private static final Pattern SIMPLE = Pattern.compile("(\\d+)(ms|s|m|h|d)");
